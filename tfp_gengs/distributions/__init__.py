@@ -1,0 +1,24 @@
+"""GenGS distributions: truncated, relaxed, and the named families."""
+
+from tfp_gengs.distributions import kullback_leibler  # registers the KLs
+from tfp_gengs.distributions.gengs_binomial import GenGSBinomial
+from tfp_gengs.distributions.gengs_geometric import GenGSGeometric
+from tfp_gengs.distributions.gengs_multinomial import GenGSMultinomial
+from tfp_gengs.distributions.gengs_negative_binomial import GenGSNegativeBinomial
+from tfp_gengs.distributions.gengs_poisson import GenGSPoisson
+from tfp_gengs.distributions.relaxed_truncated_discrete import RelaxedTruncatedDiscrete
+from tfp_gengs.distributions.truncated_discrete import TruncatedDiscrete
+from tfp_gengs.distributions.truncation import truncate
+
+del kullback_leibler
+
+__all__ = [
+    'GenGSBinomial',
+    'GenGSGeometric',
+    'GenGSMultinomial',
+    'GenGSNegativeBinomial',
+    'GenGSPoisson',
+    'RelaxedTruncatedDiscrete',
+    'TruncatedDiscrete',
+    'truncate',
+]

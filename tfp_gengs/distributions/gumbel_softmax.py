@@ -1,0 +1,81 @@
+"""The relaxed GenGS sample `T(softmax((log pi + g) / tau))` (steps 2 and 3).
+
+One fused function used by `RelaxedTruncatedDiscrete`, the Keras layers, the
+estimators and the benchmarks, so every path draws the same numbers for the
+same seed.
+"""
+
+import numpy as np
+import tensorflow.compat.v2 as tf
+from tensorflow_probability.python.internal import prefer_static as ps
+from tensorflow_probability.python.internal import samplers
+
+__all__ = ['gumbel_noise', 'relaxed_one_hot', 'project', 'relaxed_outcomes']
+
+
+def gumbel_noise(shape, dtype, seed):
+  """Standard Gumbel noise `g = -log(-log(u))`, `u ~ Uniform(tiny, 1)`.
+
+  Outside XLA this is the noise `tfd.RelaxedOneHotCategorical` draws for the
+  same seed. The Philox algorithm is named explicitly: TensorFlow's default
+  (`auto_select`) compiles to a very slow generator under XLA on the CPU
+  (about 100x slower, see `benchmarks/results/sampling.md`). Under XLA the
+  stream differs from the non-XLA kernels (as for every TF sampler): the same
+  seed gives different values there, with the same distribution.
+  """
+  uniform = tf.random.stateless_uniform(
+      shape=shape, seed=samplers.sanitize_seed(seed),
+      minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1., dtype=dtype,
+      alg='philox')
+  return -tf.math.log(-tf.math.log(uniform))
+
+
+def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
+  """`(x, noisy_logits)`: Gumbel-Softmax samples and `logits + g`.
+
+  Args:
+    logits: `[..., n]` logits of `pi` (need not be normalized).
+    temperature: positive tensor broadcastable to `logits.shape[:-1]`.
+    sample_shape: shape of independent draws prepended to the batch shape.
+    seed: int or stateless seed.
+
+  Returns:
+    x: `softmax((logits + g) / temperature)`, shape
+      `sample_shape + batch_shape + [n]`.
+    noisy_logits: `logits + g`; its argmax is the Gumbel-Max category
+      (paper Theorem 3).
+  """
+  logits = tf.convert_to_tensor(logits)
+  temperature = tf.convert_to_tensor(temperature, dtype=logits.dtype)
+  sample_shape = ps.reshape(
+      ps.convert_to_shape_tensor(ps.cast(sample_shape, tf.int32)), [-1])
+  batch_shape = ps.broadcast_shape(ps.shape(temperature),
+                                   ps.shape(logits)[:-1])
+  shape = ps.concat([sample_shape, batch_shape, ps.shape(logits)[-1:]], 0)
+  noisy_logits = logits + gumbel_noise(shape, logits.dtype, seed)
+  x = tf.math.softmax(noisy_logits / temperature[..., tf.newaxis])
+  return x, noisy_logits
+
+
+def project(x, outcomes):
+  """`T(x) = sum_k c_k x_k`: `[..., n] -> [...]` or `[..., n] -> [..., d]`."""
+  return tf.tensordot(x, outcomes, axes=[[-1], [0]])
+
+
+def relaxed_outcomes(logits, temperature, outcomes, sample_shape=(),
+                     seed=None, straight_through=False):
+  """A GenGS sample: `T(GS(pi, tau))`, optionally straight-through.
+
+  With `straight_through=True` the forward value is the exact outcome
+  `T(one_hot(argmax(log pi + g)))` and the gradient is that of the relaxed
+  value: `T(hard) + T(soft) - stop_gradient(T(soft))`.
+
+  Returns:
+    Samples of shape `sample_shape + batch_shape + outcome_shape`.
+  """
+  x, noisy_logits = relaxed_one_hot(logits, temperature, sample_shape, seed)
+  soft = project(x, outcomes)
+  if not straight_through:
+    return soft
+  hard = tf.gather(outcomes, tf.argmax(noisy_logits, axis=-1))
+  return hard + (soft - tf.stop_gradient(soft))

@@ -1,0 +1,77 @@
+"""KL divergences registered for the truncated and relaxed distributions.
+
+GenGS approximates `KL(q || p)` of two relaxed distributions over the same
+outcomes by the categorical KL of their truncated PMFs (paper §6.2):
+
+```none
+KL(q || p) = sum_k pi_q(k) (log pi_q(k) - log pi_p(k))
+```
+
+Registering it for `RelaxedTruncatedDiscrete` matters: TFP's rule for two
+`TransformedDistribution`s with equal bijectors would otherwise silently
+return the KL of the base `RelaxedOneHotCategorical`s.
+"""
+
+import numpy as np
+import tensorflow.compat.v2 as tf
+from tensorflow_probability.python.distributions import kullback_leibler
+from tensorflow_probability.python.internal import assert_util
+
+from tfp_gengs.distributions import relaxed_truncated_discrete
+from tfp_gengs.distributions import truncated_discrete
+
+__all__ = ['categorical_kl']
+
+_RTD = relaxed_truncated_discrete.RelaxedTruncatedDiscrete
+_TD = truncated_discrete.TruncatedDiscrete
+
+
+def categorical_kl(q_logits, p_logits):
+  """`sum_k softmax(q)_k (log_softmax(q)_k - log_softmax(p)_k)`.
+
+  Outcomes with `pi_q = 0` contribute 0 (also where `pi_p = 0`), with finite
+  gradients; outcomes with `pi_q > 0 = pi_p` give `+inf`.
+  """
+  log_q = tf.math.log_softmax(q_logits)
+  log_p = tf.math.log_softmax(p_logits)
+  q = tf.exp(log_q)
+  return tf.reduce_sum(tf.math.multiply_no_nan(log_q - log_p, q), axis=-1)
+
+
+def _outcome_check(q, p):
+  """Raises (statically) or asserts (under validate_args) equal outcomes."""
+  cq, cp = q.outcomes, p.outcomes
+  if cq.shape.is_fully_defined() and cp.shape.is_fully_defined():
+    if cq.shape != cp.shape:
+      raise ValueError(
+          'KL between truncated distributions needs identical outcomes; got '
+          f'outcome shapes {cq.shape} and {cp.shape}.')
+    vq, vp = tf.get_static_value(cq), tf.get_static_value(cp)
+    if vq is not None and vp is not None:
+      if not np.array_equal(vq, vp):
+        raise ValueError(
+            'KL between truncated distributions needs identical outcomes; '
+            'the two outcome tensors differ.')
+      return []
+  if q.validate_args or p.validate_args:
+    return [assert_util.assert_equal(
+        cq, tf.cast(cp, cq.dtype),
+        message='KL between truncated distributions needs identical outcomes.')]
+  return []
+
+
+def _pi_logits(d):
+  if isinstance(d, _RTD):
+    return d._pi_logits()  # pylint: disable=protected-access
+  return d._logits_no_checks()  # pylint: disable=protected-access
+
+
+def _kl_truncated(q, p, name=None):
+  with tf.name_scope(name or 'kl_truncated_discrete'):
+    with tf.control_dependencies(_outcome_check(q, p)):
+      return categorical_kl(_pi_logits(q), _pi_logits(p))
+
+
+for _q_type in (_RTD, _TD):
+  for _p_type in (_RTD, _TD):
+    kullback_leibler.RegisterKL(_q_type, _p_type)(_kl_truncated)

@@ -1,0 +1,389 @@
+"""Log-probabilities of truncated discrete distributions (GenGS step 1).
+
+For a distribution `D` over the integers and a window `{low, ..., high}` the
+truncated PMF is (paper Definition 1, two-sided as in its Appendix A)
+
+```none
+pi(low)  = P(X <= low)
+pi(k)    = P(X = k)            for low < k < high
+pi(high) = P(X >= high)
+```
+
+so it sums to one. Everything is computed in log space: interior terms from
+`lgamma`, tails from the regularized incomplete gamma/beta functions (never
+as `1 - cdf`, which loses small tails in float32). Where a tail underflows the
+dtype it is replaced by a bound of the form `log pmf(edge) - log1p(-ratio)`
+(the geometric series with the largest ratio of successive PMF terms), which
+is tight deep in the tail; gradients are finite there too. Outcomes outside
+the support get `-inf` without NaN in values or gradients.
+
+Every function returns a `[..., n]` tensor, `n = high - low + 1`, whose
+leading dimensions are the broadcast batch shape of the parameters.
+"""
+
+import numpy as np
+import tensorflow.compat.v2 as tf
+from tensorflow_probability.python.internal import prefer_static as ps
+from tensorflow_probability.python.math import generic as tfp_math
+
+__all__ = [
+    'window_outcomes',
+    'poisson',
+    'binomial',
+    'geometric',
+    'negative_binomial',
+    'from_distribution',
+]
+
+
+def window_outcomes(low, high, dtype):
+  """The outcome values `[low, ..., high]` as a constant of `dtype`."""
+  return tf.constant(np.arange(low, high + 1), dtype=dtype)
+
+
+def _interior(low, high, dtype):
+  """Interior outcomes `low+1 .. high-1` (possibly empty) as a constant."""
+  return tf.constant(np.arange(low + 1, high), dtype=dtype)
+
+
+def _assemble(left, interior, right):
+  """Concatenates `[left, interior..., right]` along a new last axis."""
+  return tf.concat([left[..., tf.newaxis], interior, right[..., tf.newaxis]],
+                   axis=-1)
+
+
+def _guarded_log(prob, fallback_log):
+  """`log(prob)`, or `fallback_log` where `prob` underflows (NaN-free grads)."""
+  tiny = np.finfo(prob.dtype.as_numpy_dtype).tiny
+  ok = prob > tiny
+  return tf.where(ok, tf.math.log(tf.where(ok, prob, tf.ones_like(prob))),
+                  fallback_log)
+
+
+def _geometric_tail_bound(log_pmf_edge, log_ratio):
+  """`log(pmf_edge / (1 - ratio))`: a tail bounded by a geometric series.
+
+  Where `ratio >= 1` the bound does not exist and `log_pmf_edge` (a lower
+  bound) is returned instead.
+  """
+  ok = log_ratio < 0.
+  safe_log_ratio = tf.where(ok, log_ratio, -tf.ones_like(log_ratio))
+  return tf.where(ok, log_pmf_edge - tfp_math.log1mexp(safe_log_ratio),
+                  log_pmf_edge)
+
+
+def _k_times_log(k, log_x):
+  """`k * log_x` with `0 * (-inf) = 0` (as `xlogy`, from a log value)."""
+  k = tf.broadcast_to(k, ps.broadcast_shape(ps.shape(k), ps.shape(log_x)))
+  return tf.where(tf.equal(k, 0.), tf.zeros_like(log_x),
+                  k * log_x)
+
+
+# ----------------------------------------------------------------------------
+# Poisson
+# ----------------------------------------------------------------------------
+
+
+def _poisson_log_pmf(k, rate, log_rate):
+  return _k_times_log(k, log_rate) - rate - tf.math.lgamma(k + 1.)
+
+
+def _poisson_log_tails(rate, log_rate, low, high):
+  """`(log P(X <= low), log P(X >= high))` for `X ~ Poisson(rate)`.
+
+  Values from `igammac`/`igamma`; gradients in closed form,
+  `d/drate P(X <= l) = -pmf(l)` and `d/drate P(X >= h) = pmf(h - 1)`, which
+  avoids TensorFlow's costly `igamma` gradient with respect to its first
+  argument (a constant here) and stays finite where the tails underflow.
+  """
+  dtype = rate.dtype
+  neg_inf = tf.constant(-np.inf, dtype)
+
+  @tf.custom_gradient
+  def tails(rate, log_rate):
+    def log_pmf(k):
+      return _poisson_log_pmf(tf.constant(float(k), dtype), rate, log_rate)
+
+    if low < 0:
+      left = tf.fill(ps.shape(rate), neg_inf)
+    elif low == 0:
+      left = -rate
+    else:
+      fallback = _geometric_tail_bound(  # pmf(k-1)/pmf(k) = k/rate
+          log_pmf(low), np.log(float(low)) - log_rate)
+      left = _guarded_log(tf.math.igammac(float(low + 1), rate), fallback)
+    if high <= 0:
+      right = tf.zeros_like(rate)
+    else:
+      fallback = _geometric_tail_bound(  # pmf(k+1)/pmf(k) = rate/(k+1)
+          log_pmf(high), log_rate - np.log(float(high + 1)))
+      right = _guarded_log(tf.math.igamma(float(high), rate), fallback)
+
+    def grad(d_left, d_right):
+      total = tf.zeros_like(rate)
+      if low >= 0:
+        g = -tf.exp(log_pmf(low) - left)
+        total += d_left * tf.where(left > neg_inf, g, tf.zeros_like(g))
+      if high >= 1:
+        g = tf.exp(log_pmf(high - 1) - right)
+        total += d_right * tf.where(right > neg_inf, g, tf.zeros_like(g))
+      # The whole derivative is carried by `rate`; `log_rate` only sharpens
+      # the forward values.
+      return total, tf.zeros_like(log_rate)
+
+    return (left, right), grad
+
+  return tails(rate, log_rate)
+
+
+def poisson(rate=None, low=0, high=None, log_rate=None):
+  """Log-PMF of `Poisson(rate)` truncated to `{low, ..., high}`.
+
+  Args:
+    rate: non-negative float tensor, or `None` when `log_rate` is given.
+    low: Python int, lowest outcome.
+    high: Python int, highest outcome (`high > low`).
+    log_rate: optional float tensor, `log(rate)` (more accurate for large
+      rates and what an encoder network usually outputs).
+
+  Returns:
+    `[..., high - low + 1]` tensor of log-probabilities.
+  """
+  if log_rate is None:
+    log_rate = tf.math.log(rate)
+  else:
+    rate = tf.exp(log_rate)
+  dtype = rate.dtype
+  k = _interior(low, high, dtype)
+  support = k >= 0.
+  safe_k = tf.where(support, k, tf.zeros_like(k))
+  interior = _poisson_log_pmf(safe_k, rate[..., tf.newaxis],
+                              log_rate[..., tf.newaxis])
+  interior = tf.where(support, interior, tf.constant(-np.inf, dtype))
+  left, right = _poisson_log_tails(rate, log_rate, low, high)
+  return _assemble(left, interior, right)
+
+
+# ----------------------------------------------------------------------------
+# Binomial
+# ----------------------------------------------------------------------------
+
+
+def _log_probs_pair(probs, logits):
+  """`(log p, log(1 - p), p, 1 - p)` from probs or logits, stably."""
+  if logits is not None:
+    return (tf.math.log_sigmoid(logits), tf.math.log_sigmoid(-logits),
+            tf.math.sigmoid(logits), tf.math.sigmoid(-logits))
+  return tf.math.log(probs), tf.math.log1p(-probs), probs, 1. - probs
+
+
+def _binomial_log_pmf(k, n, log_p, log_1mp):
+  """Log-PMF with `-inf` outside `0..n` and NaN-free gradients."""
+  support = (k >= 0.) & (k <= n)
+  safe_k = tf.where(support, k, tf.zeros_like(k))
+  log_pmf = (tf.math.lgamma(n + 1.) - tf.math.lgamma(safe_k + 1.) -
+             tf.math.lgamma(n - safe_k + 1.) + _k_times_log(safe_k, log_p) +
+             _k_times_log(n - safe_k, log_1mp))
+  return tf.where(support, log_pmf, tf.constant(-np.inf, log_pmf.dtype))
+
+
+def binomial(total_count, probs=None, logits=None, low=0, high=None):
+  """Log-PMF of `Binomial(total_count, p)` truncated to `{low, ..., high}`.
+
+  Tails use `P(X >= h) = I_p(h, n - h + 1)` and
+  `P(X <= l) = I_{1-p}(n - l, l + 1)` (regularized incomplete beta `I`).
+  Outcomes above `total_count` get `-inf`. Gradients flow to `probs`/`logits`;
+  TensorFlow's `betainc` has no gradient for `total_count` in the tails.
+  """
+  log_p, log_1mp, p, q = _log_probs_pair(probs, logits)
+  n = tf.convert_to_tensor(total_count, dtype=log_p.dtype)
+  n, log_p, log_1mp, p, q = [
+      tf.broadcast_to(x, ps.broadcast_shape(ps.shape(n), ps.shape(log_p)))
+      for x in (n, log_p, log_1mp, p, q)]
+  dtype = log_p.dtype
+  zero, one = tf.zeros([], dtype), tf.ones([], dtype)
+  neg_inf = tf.constant(-np.inf, dtype)
+
+  def log_pmf(k):
+    return _binomial_log_pmf(tf.constant(float(k), dtype), n, log_p, log_1mp)
+
+  # Right tail P(X >= high).
+  if high <= 0:
+    right = tf.zeros_like(n)
+  else:
+    in_support = high <= n
+    b = tf.where(in_support, n - high + 1., one)
+    # pmf(k+1)/pmf(k) = (n - k) / (k + 1) * p / (1 - p), decreasing in k.
+    log_ratio = (tf.math.log(tf.maximum(n - high, zero)) -
+                 np.log(high + 1.) + log_p - log_1mp)
+    fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
+    right = _guarded_log(tf.math.betainc(float(high), b, p), fallback)
+    right = tf.where(in_support, right, neg_inf)
+
+  # Left tail P(X <= low).
+  if low < 0:
+    left = tf.fill(ps.shape(n), neg_inf)
+  else:
+    inside = low < n
+    a = tf.where(inside, n - low, one)
+    # pmf(k-1)/pmf(k) = k / (n - k + 1) * (1 - p) / p, increasing in k.
+    log_ratio = (np.log(max(low, 1e-300)) - tf.math.log(
+        tf.maximum(n - low + 1., one)) + log_1mp - log_p)
+    fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
+    left = _guarded_log(tf.math.betainc(a, float(low + 1), q), fallback)
+    left = tf.where(inside, left, zero)
+
+  k = _interior(low, high, dtype)
+  interior = _binomial_log_pmf(k, n[..., tf.newaxis], log_p[..., tf.newaxis],
+                               log_1mp[..., tf.newaxis])
+  return _assemble(left, interior, right)
+
+
+# ----------------------------------------------------------------------------
+# Geometric (TFP convention: failures before the first success)
+# ----------------------------------------------------------------------------
+
+
+def geometric(probs=None, logits=None, low=0, high=None):
+  """Log-PMF of `Geometric(p)` truncated to `{low, ..., high}`.
+
+  `P(X = k) = p (1 - p)^k` for `k >= 0` (as `tfd.Geometric`), so
+  `P(X >= h) = (1 - p)^h` and `P(X <= l) = 1 - (1 - p)^(l + 1)`: both tails
+  are closed forms.
+  """
+  log_p, log_1mp, _, _ = _log_probs_pair(probs, logits)
+  dtype = log_p.dtype
+  neg_inf = tf.constant(-np.inf, dtype)
+  if high <= 0:
+    right = tf.zeros_like(log_p)
+  else:
+    right = _k_times_log(tf.constant(float(high), dtype), log_1mp)
+  if low < 0:
+    left = tf.fill(ps.shape(log_p), neg_inf)
+  else:
+    left = tfp_math.log1mexp(
+        _k_times_log(tf.constant(float(low + 1), dtype), log_1mp))
+  k = _interior(low, high, dtype)
+  support = k >= 0.
+  safe_k = tf.where(support, k, tf.zeros_like(k))
+  interior = log_p[..., tf.newaxis] + _k_times_log(safe_k,
+                                                  log_1mp[..., tf.newaxis])
+  interior = tf.where(support, interior, neg_inf)
+  return _assemble(left, interior, right)
+
+
+# ----------------------------------------------------------------------------
+# Negative binomial (TFP convention: successes before `total_count` failures)
+# ----------------------------------------------------------------------------
+
+
+def _negative_binomial_log_pmf(k, r, log_p, log_1mp):
+  support = k >= 0.
+  safe_k = tf.where(support, k, tf.zeros_like(k))
+  log_pmf = (tf.math.lgamma(safe_k + r) - tf.math.lgamma(safe_k + 1.) -
+             tf.math.lgamma(r) + _k_times_log(r, log_1mp) +
+             _k_times_log(safe_k, log_p))
+  return tf.where(support, log_pmf, tf.constant(-np.inf, log_pmf.dtype))
+
+
+def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
+  """Log-PMF of `NegativeBinomial(r, p)` truncated to `{low, ..., high}`.
+
+  As `tfd.NegativeBinomial`: `P(X = k) = C(k + r - 1, k) (1 - p)^r p^k`, the
+  number of successes (probability `p`) before `r` failures; this is
+  `scipy.stats.nbinom(r, 1 - p)`. Tails: `P(X >= h) = I_p(h, r)`,
+  `P(X <= l) = I_{1-p}(r, l + 1)`.
+  """
+  log_p, log_1mp, p, q = _log_probs_pair(probs, logits)
+  r = tf.convert_to_tensor(total_count, dtype=log_p.dtype)
+  r, log_p, log_1mp, p, q = [
+      tf.broadcast_to(x, ps.broadcast_shape(ps.shape(r), ps.shape(log_p)))
+      for x in (r, log_p, log_1mp, p, q)]
+  dtype = log_p.dtype
+  neg_inf = tf.constant(-np.inf, dtype)
+
+  def log_pmf(k):
+    return _negative_binomial_log_pmf(tf.constant(float(k), dtype), r, log_p,
+                                      log_1mp)
+
+  if high <= 0:
+    right = tf.zeros_like(r)
+  else:
+    # pmf(k+1)/pmf(k) = (k + r)/(k + 1) p tends to p; the largest ratio at or
+    # beyond `high` is max((high + r)/(high + 1) p, p).
+    log_ratio = tf.maximum(
+        tf.math.log(high + r) - np.log(high + 1.) + log_p, log_p)
+    fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
+    right = _guarded_log(tf.math.betainc(float(high), r, p), fallback)
+
+  if low < 0:
+    left = tf.fill(ps.shape(r), neg_inf)
+  else:
+    # pmf(k-1)/pmf(k) = k / ((k - 1 + r) p), increasing in k when r >= 1; for
+    # r < 1 no bound of this form holds and the fallback is pmf(low) alone.
+    log_ratio = tf.where(
+        r >= 1.,
+        np.log(max(low, 1e-300)) - tf.math.log(low - 1. + r) - log_p,
+        tf.zeros_like(r))
+    fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
+    left = _guarded_log(tf.math.betainc(r, float(low + 1), q), fallback)
+
+  k = _interior(low, high, dtype)
+  interior = _negative_binomial_log_pmf(k, r[..., tf.newaxis],
+                                        log_p[..., tf.newaxis],
+                                        log_1mp[..., tf.newaxis])
+  return _assemble(left, interior, right)
+
+
+# ----------------------------------------------------------------------------
+# Any integer-valued TFP distribution
+# ----------------------------------------------------------------------------
+
+
+def _call_or_none(fn, *args):
+  try:
+    return fn(*args)
+  except NotImplementedError:
+    return None
+
+
+def from_distribution(distribution, low, high):
+  """Truncated log-PMF of any scalar integer-valued TFP distribution.
+
+  The interior uses `distribution.log_prob`; the tails use `log_cdf` and
+  `log_survival_function`. Where only one of those is implemented the other
+  tail is `log1mexp` of it (`P(X >= h) = 1 - P(X <= h - 1)`), which is exact
+  but loses tails below float epsilon.
+
+  Raises:
+    NotImplementedError: if the distribution implements neither `log_cdf`
+      nor `log_survival_function`.
+  """
+  dtype = distribution.dtype
+  if not dtype.is_floating:
+    dtype = tf.float32
+  batch_rank = ps.rank_from_shape(distribution.batch_shape_tensor(),
+                                  distribution.batch_shape)
+  k = tf.constant(np.arange(low, high + 1), dtype=distribution.dtype)
+  k_batched = tf.reshape(k, ps.concat([[-1], ps.ones([batch_rank],
+                                                     tf.int32)], 0))
+
+  left = _call_or_none(distribution.log_cdf, k_batched[:1])
+  right = _call_or_none(distribution.log_survival_function,
+                        k_batched[-2:-1])
+  if left is None and right is None:
+    raise NotImplementedError(
+        f'truncate() needs `log_cdf` or `log_survival_function` of '
+        f'{type(distribution).__name__} to put the tails on the window ends.')
+  interior = distribution.log_prob(k_batched[1:-1])
+  if right is None:
+    right = tfp_math.log1mexp(
+        distribution.log_cdf(k_batched[-2:-1]))
+  if left is None:
+    left = tfp_math.log1mexp(
+        distribution.log_survival_function(k_batched[:1]))
+  log_probs = tf.concat([left, interior, right], axis=0)
+  log_probs = tf.cast(log_probs, dtype)
+  # Move the outcome axis last: [n, batch...] -> [batch..., n].
+  perm = ps.concat([ps.range(1, batch_rank + 1), [0]], 0)
+  return tf.transpose(log_probs, perm)
