@@ -35,7 +35,10 @@ def categorical_kl(q_logits, p_logits):
   log_q = tf.math.log_softmax(q_logits)
   log_p = tf.math.log_softmax(p_logits)
   q = tf.exp(log_q)
-  return tf.reduce_sum(tf.math.multiply_no_nan(log_q - log_p, q), axis=-1)
+  # `where` (not multiply_no_nan): its gradient w.r.t. q would be the NaN of
+  # (-inf) - (-inf) where both probabilities are 0.
+  log_ratio = tf.where(q > 0., log_q - log_p, tf.zeros_like(log_q))
+  return tf.reduce_sum(q * log_ratio, axis=-1)
 
 
 def _outcome_check(q, p):

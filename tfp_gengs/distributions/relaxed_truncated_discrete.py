@@ -113,9 +113,11 @@ class RelaxedTruncatedDiscrete(transformed_distribution.TransformedDistribution)
     if not isinstance(straight_through, bool):
       raise TypeError('Argument `straight_through` must be a Python bool.')
     self._straight_through = straight_through
+    # The base does not validate: this class checks every parameter itself
+    # with messages that name this class's arguments.
     base = relaxed_onehot_categorical.RelaxedOneHotCategorical(
         self._temperature, logits=base_logits, probs=base_probs,
-        validate_args=validate_args, allow_nan_stats=allow_nan_stats)
+        validate_args=False, allow_nan_stats=allow_nan_stats)
     super(RelaxedTruncatedDiscrete, self).__init__(
         distribution=base,
         bijector=outcome_projection.OutcomeProjection(

@@ -111,13 +111,13 @@ def _poisson_log_tails(rate, log_rate, low, high):
     else:
       fallback = _geometric_tail_bound(  # pmf(k-1)/pmf(k) = k/rate
           log_pmf(low), np.log(float(low)) - log_rate)
-      left = _guarded_log(tf.math.igammac(float(low + 1), rate), fallback)
+      left = _guarded_log(tf.math.igammac(tf.constant(low + 1., dtype), rate), fallback)
     if high <= 0:
       right = tf.zeros_like(rate)
     else:
       fallback = _geometric_tail_bound(  # pmf(k+1)/pmf(k) = rate/(k+1)
           log_pmf(high), log_rate - np.log(float(high + 1)))
-      right = _guarded_log(tf.math.igamma(float(high), rate), fallback)
+      right = _guarded_log(tf.math.igamma(tf.constant(float(high), dtype), rate), fallback)
 
     def grad(d_left, d_right):
       total = tf.zeros_like(rate)
@@ -217,7 +217,7 @@ def binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = (tf.math.log(tf.maximum(n - high, zero)) -
                  np.log(high + 1.) + log_p - log_1mp)
     fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
-    right = _guarded_log(tf.math.betainc(float(high), b, p), fallback)
+    right = _guarded_log(tf.math.betainc(tf.constant(float(high), dtype), b, p), fallback)
     right = tf.where(in_support, right, neg_inf)
 
   # Left tail P(X <= low).
@@ -230,7 +230,7 @@ def binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = (np.log(max(low, 1e-300)) - tf.math.log(
         tf.maximum(n - low + 1., one)) + log_1mp - log_p)
     fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
-    left = _guarded_log(tf.math.betainc(a, float(low + 1), q), fallback)
+    left = _guarded_log(tf.math.betainc(a, tf.constant(low + 1., dtype), q), fallback)
     left = tf.where(inside, left, zero)
 
   k = _interior(low, high, dtype)
@@ -314,7 +314,7 @@ def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = tf.maximum(
         tf.math.log(high + r) - np.log(high + 1.) + log_p, log_p)
     fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
-    right = _guarded_log(tf.math.betainc(float(high), r, p), fallback)
+    right = _guarded_log(tf.math.betainc(tf.constant(float(high), dtype), r, p), fallback)
 
   if low < 0:
     left = tf.fill(ps.shape(r), neg_inf)
@@ -326,7 +326,7 @@ def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
         np.log(max(low, 1e-300)) - tf.math.log(low - 1. + r) - log_p,
         tf.zeros_like(r))
     fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
-    left = _guarded_log(tf.math.betainc(r, float(low + 1), q), fallback)
+    left = _guarded_log(tf.math.betainc(r, tf.constant(low + 1., dtype), q), fallback)
 
   k = _interior(low, high, dtype)
   interior = _negative_binomial_log_pmf(k, r[..., tf.newaxis],

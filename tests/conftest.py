@@ -1,0 +1,6 @@
+"""Test configuration: quiet TensorFlow, deterministic seeds."""
+
+import os
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
