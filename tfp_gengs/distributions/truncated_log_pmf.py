@@ -21,6 +21,8 @@ Every function returns a `[..., n]` tensor, `n = high - low + 1`, whose
 leading dimensions are the broadcast batch shape of the parameters.
 """
 
+import math
+
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
@@ -154,12 +156,20 @@ def poisson(rate=None, low=0, high=None, log_rate=None):
   else:
     rate = tf.exp(log_rate)
   dtype = rate.dtype
-  k = _interior(low, high, dtype)
-  support = k >= 0.
-  safe_k = tf.where(support, k, tf.zeros_like(k))
-  interior = _poisson_log_pmf(safe_k, rate[..., tf.newaxis],
-                              log_rate[..., tf.newaxis])
-  interior = tf.where(support, interior, tf.constant(-np.inf, dtype))
+  k = np.arange(low + 1, high)
+  if low >= 0:
+    # Fast path (every interior outcome is >= 1): three fused-friendly ops,
+    # with log(k!) folded into a constant.
+    log_factorial = tf.constant([math.lgamma(x + 1.) for x in k], dtype)
+    interior = (log_rate[..., tf.newaxis] * tf.constant(k, dtype) -
+                (rate[..., tf.newaxis] + log_factorial))
+  else:
+    k = tf.constant(k, dtype)
+    support = k >= 0.
+    safe_k = tf.where(support, k, tf.zeros_like(k))
+    interior = _poisson_log_pmf(safe_k, rate[..., tf.newaxis],
+                                log_rate[..., tf.newaxis])
+    interior = tf.where(support, interior, tf.constant(-np.inf, dtype))
   left, right = _poisson_log_tails(rate, log_rate, low, high)
   return _assemble(left, interior, right)
 
