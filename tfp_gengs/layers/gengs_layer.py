@@ -1,0 +1,430 @@
+"""GenGSLayer: a Keras 3 latent layer drawing relaxed GenGS samples."""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow.compat.v2 as tf
+
+from tfp_gengs.distributions import gumbel_softmax
+from tfp_gengs.distributions import kullback_leibler
+from tfp_gengs.distributions import truncated_discrete
+from tfp_gengs.layers import prior_spec
+
+__all__ = ['GenGSLayer', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS']
+
+INFERENCE_MODES = ('explicit', 'implicit')
+INFERENCE_OUTPUTS = ('sample', 'straight_through', 'mean')
+_HALF_DTYPES = ('float16', 'bfloat16')
+
+
+def _check_choice(value, arg_name, choices):
+  if value not in choices:
+    raise ValueError(f'Argument `{arg_name}` must be one of '
+                     f'{", ".join(repr(c) for c in choices)}; got {value!r}.')
+
+
+def _check_positive_float(value, arg_name, allow_zero=False):
+  """`value` as a finite Python float `> 0` (or `>= 0`), naming the arg."""
+  if isinstance(value, bool):
+    raise TypeError(f'Argument `{arg_name}` must be a number, got a bool.')
+  try:
+    value = float(value)
+  except (TypeError, ValueError) as e:
+    raise TypeError(f'Argument `{arg_name}` must be a Python number; got '
+                    f'{value!r}.') from e
+  ok = value >= 0. if allow_zero else value > 0.
+  if not (ok and math.isfinite(value)):
+    allowed = '>= 0' if allow_zero else '> 0'
+    raise ValueError(f'Argument `{arg_name}` must be finite and {allowed}; '
+                     f'got {value}.')
+  return value
+
+
+@keras.saving.register_keras_serializable(package='tfp_gengs')
+class GenGSLayer(keras.layers.Layer):
+  """Latent layer: a relaxed GenGS sample and `KL(q || prior)` as a loss.
+
+  The layer turns its input into the truncated posterior `q = pi(x)` over
+  the prior's outcome window `c = [c_1, ..., c_n]`, one per latent
+  dimension, returns a reparameterized GenGS sample of it, and adds the KL
+  to the prior to the model's losses (paper §4.1 and §6.2).
+
+  #### Mathematical Details
+
+  For each of the `d` latent dimensions:
+
+  ```none
+  explicit:  log pi = log TD(lambda(x), low, high)    x: [..., d]
+  implicit:  log pi = log_softmax(x)                  x: [..., d, n]
+  z          = sum_k c_k softmax((log pi + g) / tau)_k,   g_k ~ Gumbel(0, 1)
+  KL         = sum_k pi_k (log pi_k - log pi_prior_k)
+  loss      += kl_weight * mean_batch(sum_d KL)
+  ```
+
+  `TD(lambda, low, high)` is the family PMF truncated to the window with its
+  tails on the window ends (`tfp_gengs.distributions.truncated_log_pmf`). In
+  `explicit` mode the input holds the family's unconstrained parameter per
+  latent dimension: the log-rate for a Poisson prior, the logits of the
+  success probability for geometric, binomial and negative binomial priors
+  (their `total_count` is the prior's). In `implicit` mode it holds the logits
+  of `pi` directly, `[..., d, n]`, or flattened `[..., d * n]` (for example a
+  `Dense(d * n)` output), which the layer reshapes. An input of rank >= 3
+  whose last axis has `n` entries is read as `[..., d, n]`; any other input
+  as `[..., d * n]`. With an explicit prior per latent dimension, `d` must be
+  the prior's.
+
+  With `straight_through=True` the forward value is the exact outcome
+  `c_argmax(log pi + g)` and the gradient is that of the relaxed `z`.
+
+  #### Training and inference
+
+  The estimator does not change silently with `training`: in training the
+  layer always returns the sample above; at inference (`training=False` or
+  `None`, as in `predict` and `evaluate`) it returns what `inference_output`
+  says:
+
+  * `'sample'` (default): the same estimator as in training (relaxed, or
+    straight-through with `straight_through=True`), at the current `tau`;
+  * `'straight_through'`: an exact discrete sample `c_argmax(log pi + g)`;
+  * `'mean'`: the deterministic mean of the truncated posterior,
+    `sum_k pi_k c_k`.
+
+  The KL loss and the metric are added in both cases.
+
+  #### Temperature, KL metric, seeds
+
+  `tau` is the non-trainable weight `layer.temperature`: it is saved with the
+  model and `TemperatureAnnealing` (or `layer.temperature.assign(...)`)
+  changes it during training without retracing. The unweighted KL
+  (`mean_batch(sum_d KL)`) is tracked by a `keras.metrics.Mean` named
+  `'<layer name>_kl'`, which `model.fit` logs and resets every epoch. The
+  Gumbel noise comes from a `keras.random.SeedGenerator` (`seed`): one
+  stateless seed per call, so the layer is random but reproducible under
+  `model.fit`, `tf.function` and `jit_compile=True`; under a
+  `tf.distribute` strategy each replica folds in its replica id, so the
+  replicas draw different noise.
+
+  #### Precision and distribution
+
+  The relaxation, KL and truncated log-PMF are computed in float32 (float64
+  if the layer's dtype is float64). Under a mixed-precision policy
+  (`mixed_float16`, `mixed_bfloat16`) the layer defaults to a float32 policy;
+  given a mixed policy explicitly it casts its inputs to float32. Its output
+  is float32 (float64) in both cases.
+  `tf.distribute.MirroredStrategy` is supported. XLA inside
+  `MirroredStrategy` on *logical* CPU devices fails in TensorFlow for any
+  model (not only this layer): keep `jit_compile=False` there (Keras's
+  `'auto'` already does); single-device `jit_compile=True` works.
+
+  #### Examples
+
+  ```python
+  import keras
+  import tensorflow_probability as tfp
+  import tfp_gengs as gengs
+
+  # Implicit inference with a per-dimension prior given as a TruncatedDiscrete.
+  prior = gengs.truncate(tfp.distributions.Poisson([2., 5., 9.]), high=20)
+  latent = gengs.layers.GenGSLayer(prior, temperature=0.5,
+                                   inference='implicit', seed=1)
+  x = keras.Input((12,))
+  z = latent(keras.layers.Dense(3 * 21)(x))          # [batch, 3]
+
+  # Explicit inference: a TFP prior plus its window; the input is log-rates.
+  latent = gengs.layers.GenGSLayer(tfp.distributions.Poisson(4.), high=15)
+  z = latent(keras.layers.Dense(8)(x))               # [batch, 8]
+  ```
+  """
+
+  def __init__(self,
+               prior,
+               temperature=1.0,
+               inference='explicit',
+               straight_through=False,
+               kl_weight=1.0,
+               inference_output='sample',
+               seed=None,
+               high=None,
+               low=None,
+               **kwargs):
+    """Creates the layer.
+
+    Args:
+      prior: the truncated prior, shared by all latent dimensions (batch shape
+        `[]`) or one per dimension (batch shape `[d]`): a
+        `gengs.TruncatedDiscrete` with scalar outcomes (implicit inference
+        only, it has no family); a `tfd.Poisson`, `tfd.Geometric`,
+        `tfd.Binomial` or `tfd.NegativeBinomial` with `high` (and `low`):
+        both modes; any other scalar integer TFP distribution with `high`
+        (truncated with `gengs.truncate`, implicit only); or the `prior` dict
+        of a `get_config()`.
+      temperature: Python float `> 0`, initial Gumbel-Softmax temperature
+        (the value of the `temperature` weight).
+      inference: `'explicit'` (input: family parameters `[..., d]`) or
+        `'implicit'` (input: logits of `pi`, `[..., d, n]` or `[..., d*n]`).
+      straight_through: Python `bool`, exact outcomes forward, relaxed
+        gradients backward.
+      kl_weight: Python float `>= 0` multiplying the KL added to the losses.
+      inference_output: `'sample'`, `'straight_through'` or `'mean'`: what
+        the layer returns at inference (see the class docstring).
+      seed: Python int or `None`, seed of the layer's `SeedGenerator`.
+      high: Python int, highest outcome of the window, for a TFP prior.
+      low: Python int, lowest outcome of the window, for a TFP prior
+        (default 0).
+      **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Raises:
+      ValueError: unknown `inference` or `inference_output`, `temperature <=
+        0`, `kl_weight < 0`, a window with fewer than 2 outcomes or outside
+        the prior's support, out-of-range prior parameters, a window that
+        does not match a `TruncatedDiscrete` prior, or `explicit` inference
+        with a prior that has no family.
+    """
+    _check_choice(inference, 'inference', INFERENCE_MODES)
+    _check_choice(inference_output, 'inference_output', INFERENCE_OUTPUTS)
+    temperature = _check_positive_float(temperature, 'temperature')
+    kl_weight = _check_positive_float(kl_weight, 'kl_weight', allow_zero=True)
+    if seed is not None and (isinstance(seed, bool) or
+                             not isinstance(seed, (int, np.integer))):
+      raise TypeError(f'Argument `seed` must be a Python int or None; got '
+                      f'{seed!r}.')
+    if isinstance(prior, prior_spec.PriorSpec):
+      spec = prior
+    else:
+      spec = prior_spec.PriorSpec.from_prior(prior, high=high, low=low)
+    if inference == 'explicit' and spec.family is None:
+      raise ValueError(
+          'Argument `inference`=\'explicit\' needs a prior family to map the '
+          'input to a truncated PMF, but the prior is an arbitrary finite '
+          'distribution (a TruncatedDiscrete). Use inference=\'implicit\', or '
+          'pass a tfd.Poisson / tfd.Geometric / tfd.Binomial / '
+          'tfd.NegativeBinomial prior with `high`, or a named layer such as '
+          'GenGSPoissonLayer.')
+    if kwargs.get('dtype') is None:
+      policy = keras.config.dtype_policy()
+      if policy.compute_dtype in _HALF_DTYPES:
+        kwargs['dtype'] = 'float32'
+    super().__init__(**kwargs)
+    self._prior = spec
+    self._initial_temperature = temperature
+    self.inference = inference
+    self.straight_through = bool(straight_through)
+    self.kl_weight = kl_weight
+    self.inference_output = inference_output
+    self.seed = None if seed is None else int(seed)
+    self._latent_dims = None
+    self._flat_input = False
+    self.temperature = self.add_weight(
+        shape=(), name='temperature', trainable=False,
+        initializer=keras.initializers.Constant(temperature))
+    self.seed_generator = keras.random.SeedGenerator(seed)
+    self.kl_metric = keras.metrics.Mean(name=f'{self.name}_kl')
+    self.supports_masking = False
+
+  # --------------------------------------------------------------------------
+  # Properties
+  # --------------------------------------------------------------------------
+
+  @property
+  def prior_spec(self):
+    """The `PriorSpec` (outcomes, `log pi_prior`, family and window)."""
+    return self._prior
+
+  @property
+  def outcomes(self):
+    """Outcome values `c` of the window, float64 numpy `[n]`."""
+    return self._prior.outcomes
+
+  @property
+  def num_outcomes(self):
+    """`n`, the number of outcomes of the window."""
+    return self._prior.num_outcomes
+
+  @property
+  def latent_dims(self):
+    """`d` (known once the layer is built, or from a per-dimension prior)."""
+    return self._latent_dims or self._prior.latent_dims
+
+  def prior(self):
+    """The prior as a `gengs.TruncatedDiscrete` (batch `[]` or `[d]`)."""
+    dtype = self._relaxation_dtype()
+    return truncated_discrete.TruncatedDiscrete(
+        tf.constant(self._prior.outcomes, dtype),
+        logits=tf.constant(self._prior.log_pi, dtype))
+
+  def posterior(self, inputs):
+    """The truncated posterior `q` for `inputs`, a `gengs.TruncatedDiscrete`.
+
+    Args:
+      inputs: what the layer is called on (`[..., d]` explicit, `[..., d, n]`
+        or `[..., d*n]` implicit).
+
+    Returns:
+      `TruncatedDiscrete` over the window with batch shape `[..., d]`;
+      its `probs_parameter()` is `pi`, its `mean()` the `'mean'` output.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    self._parse_input_shape(inputs.shape)
+    dtype = self._relaxation_dtype()
+    logits = self._posterior_logits(tf.cast(inputs, dtype))
+    return truncated_discrete.TruncatedDiscrete(
+        tf.constant(self._prior.outcomes, dtype), logits=logits)
+
+  # --------------------------------------------------------------------------
+  # Shapes
+  # --------------------------------------------------------------------------
+
+  def _relaxation_dtype(self):
+    dtype = self.compute_dtype
+    return 'float32' if dtype in _HALF_DTYPES else dtype
+
+  def _expected_shapes(self, d):
+    n = self.num_outcomes
+    if self.inference == 'explicit':
+      what = self._prior.describe_explicit_input()
+      return f'[..., {d}] ({what} of each latent dimension)'
+    flat = d * n if isinstance(d, int) else f'd*{n}'
+    return (f'[..., {d}, {n}] or [..., {flat}] '
+            f'(logits of pi over the n={n} outcomes {self._window_text()} of '
+            'each latent dimension)')
+
+  def _window_text(self):
+    c = self._prior.outcomes
+    if np.array_equal(c, np.arange(c[0], c[0] + c.shape[0])):
+      return f'{c[0]:g}..{c[-1]:g}'
+    return str(c.tolist())
+
+  def _shape_error(self, input_shape, reason):
+    d = self._prior.latent_dims
+    expected = self._expected_shapes(d if d is not None else 'd')
+    return ValueError(
+        f'Layer {self.name!r} ({type(self).__name__}, {self.inference} '
+        f'inference) expects inputs of shape {expected}; got input shape '
+        f'{tuple(input_shape)}: {reason}.')
+
+  def _parse_input_shape(self, input_shape):
+    """`(d, flat)` from the input shape, or a `ValueError` naming the shape."""
+    shape = tuple(tf.TensorShape(input_shape).as_list())
+    if not shape:
+      raise self._shape_error(shape, 'the input is a scalar')
+    n = self.num_outcomes
+    d_prior = self._prior.latent_dims
+    if self.inference == 'explicit':
+      d, flat = shape[-1], False
+      if d is None:
+        raise self._shape_error(shape, 'its last dimension must be known')
+    elif len(shape) >= 3 and shape[-1] == n:
+      d, flat = shape[-2], False
+      if d is None:
+        raise self._shape_error(shape, 'the latent dimension d (axis -2) must '
+                                'be known')
+    else:
+      width, flat = shape[-1], True
+      if width is None:
+        raise self._shape_error(shape, 'its last dimension must be known')
+      if width % n:
+        raise self._shape_error(
+            shape, f'the last dimension ({width}) is not a multiple of n={n}')
+      d = width // n
+    if d_prior is not None and d != d_prior:
+      raise self._shape_error(
+          shape, f'the prior is given per latent dimension for d={d_prior} '
+          f'dimensions, the input has d={d}')
+    if d < 1:
+      raise self._shape_error(shape, 'there must be at least one latent '
+                              'dimension')
+    return d, flat
+
+  def build(self, input_shape):
+    self._latent_dims, self._flat_input = self._parse_input_shape(input_shape)
+
+  def compute_output_shape(self, input_shape):
+    d, flat = self._parse_input_shape(input_shape)
+    shape = tuple(tf.TensorShape(input_shape).as_list())
+    if self.inference == 'explicit':
+      return shape
+    return shape[:-1] + (d,) if flat else shape[:-1]
+
+  def compute_output_spec(self, inputs, training=None):
+    return keras.KerasTensor(self.compute_output_shape(inputs.shape),
+                             dtype=self._relaxation_dtype())
+
+  # --------------------------------------------------------------------------
+  # Forward pass
+  # --------------------------------------------------------------------------
+
+  def _posterior_logits(self, x):
+    """`log pi` of the posterior, `[..., d, n]`, from the cast input."""
+    if self.inference == 'explicit':
+      return self._prior.explicit_log_pi(x)
+    d, flat = self._parse_input_shape(x.shape)
+    if flat:
+      x = tf.reshape(x, tf.concat([tf.shape(x)[:-1], [d, self.num_outcomes]],
+                                  axis=0))
+    return x
+
+  def _next_seed(self):
+    """A stateless `int32[2]` seed, distinct per call and per replica."""
+    seed = tf.cast(self.seed_generator.next(), tf.int32)
+    replica = tf.distribute.get_replica_context()
+    if replica is not None and replica.num_replicas_in_sync > 1:
+      seed = tf.random.experimental.stateless_fold_in(
+          seed, replica.replica_id_in_sync_group)
+    return seed
+
+  def call(self, inputs, training=None):
+    dtype = self._relaxation_dtype()
+    x = tf.cast(inputs, dtype)
+    log_pi = self._posterior_logits(x)
+    outcomes = tf.constant(self._prior.outcomes, dtype)
+
+    kl = kullback_leibler.categorical_kl(
+        log_pi, tf.constant(self._prior.log_pi, dtype))
+    kl = tf.reduce_mean(tf.reduce_sum(kl, axis=-1))
+    self.add_loss(tf.cast(self.kl_weight, dtype) * kl)
+    self.kl_metric.update_state(kl)
+
+    mode = 'sample' if training else self.inference_output
+    if mode == 'mean':
+      return tf.linalg.matvec(tf.math.softmax(log_pi), outcomes)
+    straight_through = self.straight_through or mode == 'straight_through'
+    temperature = tf.cast(self.temperature.value, dtype)
+    return gumbel_softmax.relaxed_outcomes(
+        log_pi, temperature, outcomes, seed=self._next_seed(),
+        straight_through=straight_through)
+
+  # --------------------------------------------------------------------------
+  # Serialization
+  # --------------------------------------------------------------------------
+
+  def save_own_variables(self, store):
+    """Saves `temperature` and the seed generator's state.
+
+    Keras saves only `add_weight` variables by default; keeping the seed
+    state too makes a reloaded model continue the same random stream (the
+    same outputs as the original for the same calls).
+    """
+    store['0'] = self.temperature
+    store['1'] = self.seed_generator.state
+
+  def load_own_variables(self, store):
+    if len(store.keys()) not in (1, 2):
+      raise ValueError(
+          f'Layer {self.name!r} expects 2 saved variables (temperature and '
+          f'seed state); the file has {len(store.keys())}.')
+    self.temperature.assign(store['0'])
+    if '1' in store:
+      self.seed_generator.state.assign(store['1'])
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(
+        prior=self._prior.to_config(),
+        temperature=self._initial_temperature,
+        inference=self.inference,
+        straight_through=self.straight_through,
+        kl_weight=self.kl_weight,
+        inference_output=self.inference_output,
+        seed=self.seed)
+    return config
