@@ -1,0 +1,232 @@
+"""The shared interface of the gradient estimators.
+
+Every estimator answers one question: for a discrete distribution over
+outcome values `c_1..c_n` with probabilities `pi = softmax(logits)`, where
+the logits depend on parameters `theta`, and a differentiable loss `f` of the
+outcome value, estimate
+
+```none
+grad_theta E_{z ~ pi(theta)}[f(z)] = J^T grad_logits E[f(z)],
+grad_logits E[f(z)]_k = pi_k (f(c_k) - E[f(z)]),        J = d logits / d theta.
+```
+
+Each estimator computes a random estimate `g_hat` of `grad_logits E[f]` from
+the *stopped* logits (so nothing it does leaks into `theta`'s gradient other
+than through `g_hat`) and returns the surrogate
+
+```none
+surrogate = value + sum_k stop(s * g_hat_k) * (logits_k - stop(logits_k))
+```
+
+whose value is the estimate `value` of `E[f(z)]` (it also carries the
+gradient of `f`'s own parameters) and whose gradient with respect to `theta`
+is `s * J^T g_hat` by the chain rule. `s` is the `gradient_scale` (1 except
+for NVIL's variance normalisation). Estimators that learn a control variate
+return an `aux_loss` to minimise over their own `trainable_variables`; it is
+computed from the stopped logits, so `surrogate + aux_loss` can be
+differentiated in one call with respect to `theta`, `f`'s parameters and the
+estimator's variables together.
+
+Shapes: the logits are `batch_shape + [n]` and the outcomes `[n]` (scalar
+outcomes) or `[n, d]` (vector outcomes). The last `latent_ndims` batch
+dimensions are latent variables that `f` looks at jointly; the leading ones
+(`model_shape`) index independent problems, e.g. data points of a minibatch,
+each with its own learning signal (as in a VAE). `loss_fn` maps values of
+shape `[m] + batch_shape + event_shape` to losses `[m] + model_shape`: every
+estimator stacks the points where it evaluates `f` on one leading axis and
+calls `loss_fn` once.
+"""
+
+import collections
+
+import tensorflow.compat.v2 as tf
+from tensorflow_probability.python.internal import samplers
+
+__all__ = ['EstimatorResult', 'GradientEstimator', 'Problem']
+
+
+class EstimatorResult(collections.namedtuple(
+    'EstimatorResult', ['surrogate', 'loss', 'aux_loss', 'logits_gradient',
+                        'gradient_scale'])):
+  """What an estimator returns.
+
+  Fields:
+    surrogate: `model_shape` tensor; `tf.reduce_sum(surrogate)` is the thing
+      to differentiate (its gradient is the estimate).
+    loss: `model_shape` tensor, the estimate of `E[f(z)]` (no gradient path
+      to `theta`).
+    aux_loss: scalar loss of the estimator's learned control variate (0 when
+      there is none); minimise it over `estimator.trainable_variables`.
+    logits_gradient: `batch_shape + [n]`, the estimate of
+      `grad_logits E[f(z)]` before `gradient_scale`.
+    gradient_scale: scalar factor the surrogate applies to
+      `logits_gradient` (NVIL's variance normalisation, else 1).
+  """
+  __slots__ = ()
+
+
+class Problem:
+  """One call's view of the distribution and the loss, shared helpers.
+
+  Attributes:
+    logits: stopped logits `batch_shape + [n]`.
+    log_pi: `log_softmax(logits)`.
+    pi: `softmax(logits)`.
+    outcomes: `[n]` or `[n, d]`.
+  """
+
+  def __init__(self, logits, outcomes, loss_fn, latent_ndims, context):
+    self.logits = logits
+    self.outcomes = tf.cast(outcomes, logits.dtype)
+    self.loss_fn = loss_fn
+    self.latent_ndims = latent_ndims
+    self.context = context
+    self.log_pi = tf.math.log_softmax(logits)
+    self.pi = tf.math.softmax(logits)
+    self.num_outcomes = tf.compat.dimension_value(logits.shape[-1])
+    self.event_ndims = self.outcomes.shape.rank - 1
+    batch_rank = logits.shape.rank - 1
+    if latent_ndims > batch_rank:
+      raise ValueError(f'`latent_ndims={latent_ndims}` exceeds the batch rank '
+                       f'{batch_rank} of the logits.')
+
+  def with_logits(self, logits):
+    """A copy whose `log_pi`/`pi` are recomputed from `logits` (for tapes)."""
+    other = Problem.__new__(Problem)
+    other.__dict__.update(self.__dict__)
+    other.log_pi = tf.math.log_softmax(logits)
+    other.pi = tf.math.exp(other.log_pi)
+    return other
+
+  # -- values and losses ------------------------------------------------------
+
+  def values(self, index):
+    """Outcome values at category `index` (`[...]` -> `[...] + event`)."""
+    return tf.gather(self.outcomes, index)
+
+  def project(self, x):
+    """`T(x) = sum_k c_k x_k` of relaxed one-hot vectors `[..., n]`."""
+    return tf.tensordot(x, self.outcomes, axes=[[-1], [0]])
+
+  def evaluate(self, values):
+    """`f` at `[m] + batch + event` values -> `[m] + model_shape`."""
+    return self.loss_fn(values)
+
+  # -- scores -----------------------------------------------------------------
+
+  def score(self, index):
+    """`grad_logits log pi(index) = one_hot(index) - pi`, `[...] + [n]`."""
+    return tf.one_hot(index, self.num_outcomes, dtype=self.pi.dtype) - self.pi
+
+  def score_gradient(self, index, weight):
+    """`sum_s weight_s grad_logits log pi(index_s)`, `batch + [n]`.
+
+    Args:
+      index: `[m] + batch_shape` sampled categories.
+      weight: `[m] + model_shape` learning signals (stopped by the caller's
+        construction: they multiply a score, never get differentiated).
+    """
+    return tf.reduce_sum(self.expand(weight) * self.score(index), axis=0)
+
+  def prob_of(self, index):
+    """`pi[index]` for `index` of shape `[...] + batch_shape`."""
+    hot = tf.one_hot(index, self.num_outcomes, dtype=self.pi.dtype)
+    return tf.reduce_sum(hot * self.pi, axis=-1)
+
+  def expand(self, signal):
+    """`[...] + model_shape` -> `[...] + model_shape + [1]*(latent + 1)`."""
+    for _ in range(self.latent_ndims + 1):
+      signal = signal[..., tf.newaxis]
+    return signal
+
+  def reduce_latent(self, x):
+    """Sums the latent dimensions of a `[...] + batch_shape` tensor."""
+    if self.latent_ndims == 0:
+      return x
+    return tf.reduce_sum(x, axis=list(range(-self.latent_ndims, 0)))
+
+  def require_independent_latents(self, name):
+    if self.latent_ndims:
+      raise NotImplementedError(
+          f'{name} sums over categories of one latent variable; with '
+          f'`latent_ndims={self.latent_ndims}` it would need the m^K joint '
+          'configurations of the K latents (paper §6.1). Use a model shape '
+          'with independent per-element losses (`latent_ndims=0`).')
+
+
+class GradientEstimator(tf.Module):
+  """Base class: subclasses implement `_estimate(problem, seed)`.
+
+  `_estimate` returns `(value, logits_gradient, aux_loss, gradient_scale)`
+  computed from `problem` (whose logits are stopped); see the module
+  docstring for the contract.
+
+  Class attributes:
+    unbiased: whether `logits_gradient` is an unbiased estimate of
+      `grad_logits E[f]` (for the exact truncated distribution).
+    num_evaluations: how many points `f` is evaluated at per estimate.
+  """
+
+  unbiased = True
+  num_evaluations = 1
+  display_name = None
+
+  def __init__(self, latent_ndims=0, name=None):
+    super().__init__(name=name)
+    self.latent_ndims = int(latent_ndims)
+
+  def __call__(self, distribution, loss_fn, seed, context=None):
+    """Estimates `grad E[f(z)]` for `z ~ distribution`.
+
+    Args:
+      distribution: a `TruncatedDiscrete` (anything with `outcomes` and
+        `logits_parameter()`) whose logits depend on the parameters.
+      loss_fn: callable, values `[m] + batch + event` -> `[m] + model_shape`.
+      seed: int or stateless seed.
+      context: optional `model_shape + latent + [c]` features (e.g. the data
+        point) for input-dependent learned control variates (NVIL, RELAX).
+
+    Returns:
+      An `EstimatorResult`.
+    """
+    with tf.name_scope(self.name):
+      logits = tf.convert_to_tensor(distribution.logits_parameter())
+      outcomes = tf.convert_to_tensor(distribution.outcomes)
+      problem = Problem(tf.stop_gradient(logits), outcomes, loss_fn,
+                        self.latent_ndims, context)
+      value, grad, aux_loss, scale = self._estimate(
+          problem, samplers.sanitize_seed(seed))
+      if aux_loss is None:
+        aux_loss = tf.zeros([], logits.dtype)
+      if scale is None:
+        scale = tf.ones([], logits.dtype)
+      centered = logits - tf.stop_gradient(logits)
+      chain = tf.reduce_sum(tf.stop_gradient(scale * grad) * centered,
+                            axis=-1)
+      surrogate = value + problem.reduce_latent(chain)
+      return EstimatorResult(surrogate, tf.stop_gradient(value), aux_loss,
+                             tf.stop_gradient(grad), tf.stop_gradient(scale))
+
+  def _estimate(self, problem, seed):
+    raise NotImplementedError
+
+
+def logits_gradient_of(problem, fn):
+  """`(outputs, grad_logits outputs[0])` with `fn` evaluated on a tape.
+
+  `fn` receives a `Problem` whose `log_pi`/`pi` are differentiable functions
+  of the (stopped) logits and returns a tuple whose first element is a
+  `model_shape` tensor; the gradient of its sum with respect to the logits
+  is returned (the pathwise part of the relaxation-based estimators). The
+  tape is opened inside any outer tape, so the gradient stays differentiable
+  in the estimator's own variables (what RELAX's variance loss needs).
+  """
+  logits = tf.identity(problem.logits)
+  with tf.GradientTape() as tape:
+    tape.watch(logits)
+    outputs = fn(problem.with_logits(logits))
+    total = tf.reduce_sum(outputs[0])
+  grad = tape.gradient(total, logits)
+  if grad is None:
+    grad = tf.zeros_like(logits)
+  return outputs, grad
