@@ -1,0 +1,59 @@
+"""The CI-sized synthetic study runs end to end and writes its report."""
+
+import json
+import os
+
+import numpy as np
+
+from tfp_gengs.experiments import synthetic
+
+
+def test_ci_run_writes_report(tmp_path, capsys):
+  out = str(tmp_path / 'synthetic')
+  synthetic.FLAGS.unparse_flags()
+  synthetic.FLAGS(['synthetic', '--ci', f'--output_dir={out}'])
+  synthetic.main([])
+  printed = capsys.readouterr().out
+  assert 'summary.md' in printed and out in printed
+
+  with open(os.path.join(out, 'results.json')) as f:
+    results = json.load(f)
+  settings = results['settings']
+  assert settings['mode'] == 'ci'
+  assert set(results['results']) == set(synthetic.CI_DISTRIBUTIONS)
+  for dist, recs in results['results'].items():
+    assert set(recs) == set(synthetic.CI_ESTIMATORS)
+    for rec in recs.values():
+      series = rec['series']
+      points = settings['steps'] // settings['log_every']
+      for key in ('loss', 'variance', 'bias_sq'):
+        values = np.asarray(series[key])
+        assert values.shape == (settings['seeds'], points)
+        assert np.all(np.isfinite(values))
+      assert np.all(np.asarray(series['variance']) > 0.)
+      assert rec['time_per_gradient_ms'] > 0.
+      # The exact loss is a sum of k squared errors: at least the variance.
+      assert np.all(np.asarray(series['loss']) > 0.)
+  # Estimators share a start: every run's first exact loss is the same.
+  first = [np.asarray(r['series']['loss'])[:, 0]
+           for r in results['results']['poisson'].values()]
+  np.testing.assert_allclose(np.ptp(np.concatenate(first)), 0., atol=50.)
+
+  with open(os.path.join(out, 'summary.md')) as f:
+    summary = f.read()
+  for name in ('GenGS', 'REINFORCE', 'Poisson(20)', 'temperature', 'seeds'):
+    assert name in summary
+  for png in ('figure3_smoothed.png', 'figure3_raw.png'):
+    assert os.path.getsize(os.path.join(out, png)) > 10000
+  events = [f for _, _, files in os.walk(os.path.join(out, 'tensorboard'))
+            for f in files if f.startswith('events.out.tfevents')]
+  assert len(events) == len(synthetic.CI_ESTIMATORS) * len(
+      synthetic.CI_DISTRIBUTIONS)
+
+  # A second run with the same settings resumes from the checkpoint.
+  synthetic.main([])
+  assert 'Resuming' in capsys.readouterr().out
+  with open(os.path.join(out, 'results.json')) as f:
+    again = json.load(f)
+  assert again['results'] == results['results']
+  synthetic.FLAGS.unparse_flags()
