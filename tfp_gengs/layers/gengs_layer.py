@@ -158,7 +158,8 @@ class GenGSLayer(keras.layers.Layer):
         `tfd.Binomial` or `tfd.NegativeBinomial` with `high` (and `low`):
         both modes; any other scalar integer TFP distribution with `high`
         (truncated with `gengs.truncate`, implicit only); or the `prior` dict
-        of a `get_config()`.
+        of a `get_config()`. The prior is fixed: its parameters are read once,
+        here, and its truncated log-PMF is computed in float64.
       temperature: Python float `> 0`, initial Gumbel-Softmax temperature
         (the value of the `temperature` weight).
       inference: `'explicit'` (input: family parameters `[..., d]`) or
