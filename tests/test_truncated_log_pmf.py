@@ -197,3 +197,18 @@ def test_truncate_of_variable_parameters_is_lazy():
   rate.assign(9.)
   expected = np.sum(reference_pmf(st.poisson(9.), 0, 15) * np.arange(16.))
   np.testing.assert_allclose(td.mean().numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_geometric_gradients_are_finite_for_tiny_success_probabilities(dtype):
+  # exp((low + 1) log(1 - p)) rounds to 1 here; tfp.math.log1mexp's gradient
+  # would be NaN.
+  logits = tf.constant([-20., -45., 0., 20.], dtype)
+  with tf.GradientTape() as tape:
+    tape.watch(logits)
+    lp = truncated_log_pmf.geometric(logits=logits, low=2, high=10)
+  jac = tape.jacobian(lp, logits).numpy()
+  assert np.all(np.isfinite(lp.numpy())) and np.all(np.isfinite(jac))
+  p = 1. / (1. + np.exp(20.))
+  np.testing.assert_allclose(np.exp(lp.numpy()[0, 0]), 1. - (1. - p)**3,
+                             rtol=1e-4)

@@ -26,7 +26,6 @@ import math
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.math import generic as tfp_math
 
 __all__ = [
     'window_outcomes',
@@ -62,6 +61,20 @@ def _guarded_log(prob, fallback_log):
                   fallback_log)
 
 
+def _log1mexp(x):
+  """`log(1 - exp(x))` for `x <= 0`, with finite gradients for `x < 0`.
+
+  Unlike `tfp.math.log1mexp`, neither `tf.where` branch overflows in its
+  gradient when `exp(x)` rounds to 1 (double-where on both branches).
+  """
+  use_expm1 = x > -np.log(2.)
+  minus_one = -tf.ones_like(x)
+  near_zero = tf.where(use_expm1, x, minus_one)
+  far = tf.where(use_expm1, minus_one, x)
+  return tf.where(use_expm1, tf.math.log(-tf.math.expm1(near_zero)),
+                  tf.math.log1p(-tf.exp(far)))
+
+
 def _geometric_tail_bound(log_pmf_edge, log_ratio):
   """`log(pmf_edge / (1 - ratio))`: a tail bounded by a geometric series.
 
@@ -70,7 +83,7 @@ def _geometric_tail_bound(log_pmf_edge, log_ratio):
   """
   ok = log_ratio < 0.
   safe_log_ratio = tf.where(ok, log_ratio, -tf.ones_like(log_ratio))
-  return tf.where(ok, log_pmf_edge - tfp_math.log1mexp(safe_log_ratio),
+  return tf.where(ok, log_pmf_edge - _log1mexp(safe_log_ratio),
                   log_pmf_edge)
 
 
@@ -271,7 +284,7 @@ def geometric(probs=None, logits=None, low=0, high=None):
   if low < 0:
     left = tf.fill(ps.shape(log_p), neg_inf)
   else:
-    left = tfp_math.log1mexp(
+    left = _log1mexp(
         _k_times_log(tf.constant(float(low + 1), dtype), log_1mp))
   k = _interior(low, high, dtype)
   support = k >= 0.
@@ -387,11 +400,9 @@ def from_distribution(distribution, low, high):
         f'{type(distribution).__name__} to put the tails on the window ends.')
   interior = distribution.log_prob(k_batched[1:-1])
   if right is None:
-    right = tfp_math.log1mexp(
-        distribution.log_cdf(k_batched[-2:-1]))
+    right = _log1mexp(distribution.log_cdf(k_batched[-2:-1]))
   if left is None:
-    left = tfp_math.log1mexp(
-        distribution.log_survival_function(k_batched[:1]))
+    left = _log1mexp(distribution.log_survival_function(k_batched[:1]))
   log_probs = tf.concat([left, interior, right], axis=0)
   log_probs = tf.cast(log_probs, dtype)
   # Move the outcome axis last: [n, batch...] -> [batch..., n].
