@@ -15,7 +15,8 @@ def python_blocks(path):
   return re.findall(r'```python\n(.*?)```', text, flags=re.DOTALL)
 
 
-def test_readme_python_examples_run():
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)  # the examples may write files
   blocks = python_blocks(ROOT / 'README.md')
   assert blocks, 'README.md has no python examples'
   for block in blocks:
