@@ -27,7 +27,10 @@ python -m tfp_gengs.experiments.synthetic --output_dir=runs/synthetic      # ful
 
 Chosen here, and written next to the results in `summary.md`:
 
-* `k = 10` targets (data points); each has its own latent, and each
+* `k = 10` targets (data points; the paper's "z_i" read as one latent per
+  target, and its remark that DetRB/StoRB could use more categories "in the
+  synthetic example" as one latent per learning signal); each has its own
+  latent, and each
   estimator's learning signal for `z_i` is its own loss `(z_i - t_i)^2` (as
   for the per-data-point latents of a VAE). With one latent per data point
   the sum-and-sample estimators need no `m^K` combinations.
@@ -46,7 +49,11 @@ Chosen here, and written next to the results in `summary.md`:
   averaged over all replicates (more data than a single run sees, so their
   variance here is, if anything, optimistic).
 * Temperature `tau = 1` for every relaxation (GenGS, GenGS-ST, GenGS-RB and
-  the initial temperature of REBAR/RELAX), no annealing; see the flag.
+  the initial temperature of REBAR/RELAX), no annealing (`--temperature`).
+  A fixed problem has no reason to anneal; `tau = 1` is the largest common
+  choice, and the relaxed gradient's variance grows like `1 / tau` while its
+  bias shrinks (see `tests/test_estimators.py`), so the full run adds
+  `GenGS@0.5` (GenGS at `tau = 0.5`) to show that trade-off.
 * Multi-sample estimators: RF* with 2 samples, VIMCO(5) with 5 samples,
   sum-and-sample and unordered-set estimators with one summed category plus
   one sampled one (2 evaluations). Variances are per gradient estimate,
@@ -453,7 +460,11 @@ def _plot(results, settings, output_dir):
   dists = [d for d in settings['distributions'] if d in results]
   names = settings['estimators']
   cmap = plt.get_cmap('tab20')
-  colors = {n: cmap(i % 20) for i, n in enumerate(names)}
+  others = [n for n in names if not n.startswith('GenGS')]
+  colors = {n: cmap(i % 20) for i, n in enumerate(others)}
+  strong = ['black', 'crimson', 'darkviolet', 'dimgray', 'darkorange']
+  colors.update({n: strong[i % len(strong)] for i, n in enumerate(
+      n for n in names if n.startswith('GenGS'))})
   metrics = [('loss', 'log-loss', np.log),
              ('variance', 'log-variance of gradients', np.log),
              ('bias_sq', 'bias |mean - exact| (log)',
