@@ -75,8 +75,10 @@ def _tf_impl(kind, jit):
 
 
 def _torch_threads():
+  """PyTorch with `PEERS_TORCH_THREADS` threads (default: every core)."""
   import torch  # pylint: disable=g-import-not-at-top
-  torch.set_num_threads(os.cpu_count() or 1)
+  torch.set_num_threads(int(os.environ.get('PEERS_TORCH_THREADS',
+                                           os.cpu_count() or 1)))
   return torch
 
 

@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 from absl import app
@@ -58,16 +59,20 @@ class Worker:
   def __init__(self, name, python):
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL='3')
     self.name = name
+    self.log = tempfile.TemporaryFile(mode='w+')  # the worker's stderr
     self.process = subprocess.Popen(
         [python, '-m', 'benchmarks.peer_worker', name], cwd=ROOT, env=env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+        text=True)
 
   def ask(self, **command):
     self.process.stdin.write(json.dumps(command) + '\n')
     self.process.stdin.flush()
     line = self.process.stdout.readline()
     if not line:
-      raise RuntimeError(f'worker {self.name!r} died on {command}')
+      self.log.seek(0)
+      raise RuntimeError(f'worker {self.name!r} died on {command}:\n'
+                         f'{self.log.read()[-3000:]}')
     return json.loads(line)
 
   def close(self):
@@ -138,7 +143,9 @@ print(json.dumps(dict(ms=times[2] * 1e3, peak_mib=(after - before) / 1024)))
 '''
   env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL='3')
   out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, env=env,
-                       capture_output=True, text=True, check=True)
+                       capture_output=True, text=True)
+  if out.returncode:
+    raise RuntimeError(out.stderr[-3000:])
   return json.loads(out.stdout.strip().splitlines()[-1])
 
 
