@@ -30,35 +30,54 @@ TEMPERATURE = 0.5
 # ----------------------------------------------------------------------------
 
 
+def tf_sample(kind, rate, n, seed, straight_through=False):
+  """One relaxed Poisson sample per rate, with TensorFlow.
+
+  `kind='gengs'`: `GenGSPoisson(rate, 0.5, high=n-1)` (tail mass on n-1).
+  `kind='plain'`: the Poisson log-PMF on 0..n-1 (renormalised), plain
+  `tfd.RelaxedOneHotCategorical(0.5, logits).sample()`, a matvec with the
+  outcomes.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  import tfp_gengs as gengs  # pylint: disable=g-import-not-at-top
+  if kind == 'gengs':
+    return gengs.GenGSPoisson(rate=rate, temperature=TEMPERATURE, high=n - 1,
+                              straight_through=straight_through).sample(
+                                  seed=seed)
+  k = tf.range(n, dtype=rate.dtype)
+  logits = (k * tf.math.log(rate)[..., None] - rate[..., None] -
+            tf.math.lgamma(k + 1.))
+  x = tfp.distributions.RelaxedOneHotCategorical(
+      TEMPERATURE, logits=logits).sample(seed=seed)
+  return tf.linalg.matvec(x, k)
+
+
+def tf_gradient(kind, rate, n, seed, straight_through=False):
+  """Gradient of `sum((z - 2)^2)` w.r.t. `rate`, `z = tf_sample(...)`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  with tf.GradientTape() as tape:
+    tape.watch(rate)
+    z = tf_sample(kind, rate, n, seed, straight_through)
+    loss = tf.reduce_sum((z - 2.)**2)
+  return tape.gradient(loss, rate)
+
+
 def _tf_impl(kind, jit):
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
   os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
-  import tfp_gengs as gengs  # pylint: disable=g-import-not-at-top
 
   def sample(rate, n, seed):
-    if kind == 'gengs':
-      return gengs.GenGSPoisson(rate=rate, temperature=TEMPERATURE,
-                                high=n - 1).sample(seed=seed)
-    k = tf.range(n, dtype=rate.dtype)
-    logits = (k * tf.math.log(rate)[..., None] - rate[..., None] -
-              tf.math.lgamma(k + 1.))
-    x = tfp.distributions.RelaxedOneHotCategorical(
-        TEMPERATURE, logits=logits).sample(seed=seed)
-    return tf.linalg.matvec(x, k)
+    return tf_sample(kind, rate, n, seed)
 
   def make(batch, dims, n):
     rate = tf.constant(np.random.RandomState(0).uniform(
         1., 5., size=[batch, dims]), tf.float32)
 
-    @tf.function(jit_compile=jit)
-    def grad(rate, seed):
-      with tf.GradientTape() as tape:
-        tape.watch(rate)
-        loss = tf.reduce_sum((sample(rate, n, seed) - 2.)**2)
-      return tape.gradient(loss, rate)
+    grad = tf.function(lambda rate, seed: tf_gradient(kind, rate, n, seed),
+                       jit_compile=jit)
 
     counter = [0]
 

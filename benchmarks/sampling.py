@@ -19,6 +19,7 @@ Usage:
   python -m benchmarks.sampling [--rounds=7] [--sizes=10,50,200,1000]
 """
 
+import functools
 import os
 import time
 
@@ -29,12 +30,9 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import tensorflow_probability as tfp  # noqa: E402
 
 from benchmarks import machine  # noqa: E402
-import tfp_gengs as gengs  # noqa: E402
-
-tfd = tfp.distributions
+from benchmarks import peer_worker  # noqa: E402
 
 flags.DEFINE_integer('batch', 100, 'Batch size.')
 flags.DEFINE_integer('dims', 50, 'Latent dimensions.')
@@ -46,37 +44,14 @@ flags.DEFINE_string('output', 'benchmarks/results/sampling.md',
                     'Markdown table written here.')
 FLAGS = flags.FLAGS
 
-TEMPERATURE = 0.5
-
-
-def plain_step(rate, n, seed):
-  """Plain TFP Gumbel-Softmax over the renormalised Poisson PMF + matmul."""
-  k = tf.range(n, dtype=rate.dtype)
-  with tf.GradientTape() as tape:
-    tape.watch(rate)
-    logits = (k * tf.math.log(rate)[..., None] - rate[..., None] -
-              tf.math.lgamma(k + 1.))
-    x = tfd.RelaxedOneHotCategorical(TEMPERATURE, logits=logits).sample(
-        seed=seed)
-    z = tf.linalg.matvec(x, k)
-    loss = tf.reduce_sum((z - 2.)**2)
-  return tape.gradient(loss, rate)
-
-
-def gengs_step(rate, n, seed, straight_through=False):
-  with tf.GradientTape() as tape:
-    tape.watch(rate)
-    z = gengs.GenGSPoisson(rate=rate, temperature=TEMPERATURE, high=n - 1,
-                           straight_through=straight_through).sample(
-                               seed=seed)
-    loss = tf.reduce_sum((z - 2.)**2)
-  return tape.gradient(loss, rate)
+TEMPERATURE = peer_worker.TEMPERATURE
 
 
 IMPLEMENTATIONS = {
-    'plain': plain_step,
-    'gengs': gengs_step,
-    'gengs_st': lambda rate, n, seed: gengs_step(rate, n, seed, True),
+    'plain': functools.partial(peer_worker.tf_gradient, 'plain'),
+    'gengs': functools.partial(peer_worker.tf_gradient, 'gengs'),
+    'gengs_st': functools.partial(peer_worker.tf_gradient, 'gengs',
+                                  straight_through=True),
 }
 
 

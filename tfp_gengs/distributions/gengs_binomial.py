@@ -121,11 +121,7 @@ class GenGSBinomial(gengs_family.GenGSFamily):
   def _pi_logits(self):
     return truncated_log_pmf.binomial(
         tf.convert_to_tensor(self._total_count),
-        probs=None if self._probs is None else tf.convert_to_tensor(
-            self._probs),
-        logits=None if self._logits is None else tf.convert_to_tensor(
-            self._logits),
-        low=self._low, high=self._high)
+        low=self._low, high=self._high, **self._probs_or_logits_now())
 
   def _parameter_control_dependencies(self, is_init):
     assertions = []

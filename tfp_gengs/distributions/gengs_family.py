@@ -90,6 +90,11 @@ class GenGSFamily(relaxed_truncated_discrete.RelaxedTruncatedDiscrete):
     """Highest outcome of the truncation window."""
     return self._high
 
+  def _probs_or_logits_now(self):
+    """`dict(probs=..., logits=...)` converted now (one of them `None`)."""
+    return {k: None if v is None else tf.convert_to_tensor(v)
+            for k, v in (('probs', self._probs), ('logits', self._logits))}
+
   def untruncated(self):
     """The TFP distribution `D(lambda)` that this family truncates."""
     raise NotImplementedError

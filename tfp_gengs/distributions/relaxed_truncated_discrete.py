@@ -139,19 +139,8 @@ class RelaxedTruncatedDiscrete(transformed_distribution.TransformedDistribution)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return dict(
-        temperature=temperature_properties(dtype),
-        outcomes=parameter_properties.ParameterProperties(
-            event_ndims=truncated_discrete.outcomes_event_ndims,
-            default_constraining_bijector_fn=(
-                parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
-            is_preferred=False),
-        logits=parameter_properties.ParameterProperties(event_ndims=1),
-        probs=parameter_properties.ParameterProperties(
-            event_ndims=1,
-            default_constraining_bijector_fn=(
-                parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
-            is_preferred=False))
+    return dict(temperature=temperature_properties(dtype),
+                **truncated_discrete.pi_parameter_properties())
 
   @classmethod
   def from_truncated(cls, truncated, temperature, straight_through=False,

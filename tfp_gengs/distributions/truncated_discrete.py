@@ -22,6 +22,22 @@ def outcomes_event_ndims(self):
   return tensorshape_util.rank(self.outcomes.shape)
 
 
+def pi_parameter_properties():
+  """Parameter properties of `outcomes` (no batch dims), `logits`, `probs`."""
+  return dict(
+      outcomes=parameter_properties.ParameterProperties(
+          event_ndims=outcomes_event_ndims,
+          default_constraining_bijector_fn=(
+              parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
+          is_preferred=False),
+      logits=parameter_properties.ParameterProperties(event_ndims=1),
+      probs=parameter_properties.ParameterProperties(
+          event_ndims=1,
+          default_constraining_bijector_fn=(
+              parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
+          is_preferred=False))
+
+
 def convert_outcomes(outcomes, dtype):
   """Converts `outcomes` and checks its static shape (`[n]` or `[n, d]`)."""
   outcomes = tf.convert_to_tensor(outcomes, dtype=dtype, name='outcomes')
@@ -153,18 +169,7 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return dict(
-        outcomes=parameter_properties.ParameterProperties(
-            event_ndims=outcomes_event_ndims,
-            default_constraining_bijector_fn=(
-                parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
-            is_preferred=False),
-        logits=parameter_properties.ParameterProperties(event_ndims=1),
-        probs=parameter_properties.ParameterProperties(
-            event_ndims=1,
-            default_constraining_bijector_fn=(
-                parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
-            is_preferred=False))
+    return pi_parameter_properties()
 
   @property
   def outcomes(self):
