@@ -239,8 +239,10 @@ class Run:
                    (0, 0))
     self.aux_variables = list(estimator.trainable_variables)
     self.aux_optimizer = Adam(self.aux_variables, aux_learning_rate)
-    self.step = tf.function(self._step)
-    self.single = tf.function(self._single)
+    # No autograph: the step has no tensor-dependent Python control flow,
+    # and autograph re-reads lambdas' source (wrong after an edit mid-run).
+    self.step = tf.function(self._step, autograph=False)
+    self.single = tf.function(self._single, autograph=False)
 
   def reset(self):
     self.theta.assign(tf.constant(self.family.init, tf.float32))
@@ -514,7 +516,10 @@ def _fmt(pair, digits=2):
 def _summary(results, settings, plots, elapsed):
   lines = ['# Synthetic gradient study (paper §6.1, Figure 3)', '',
            f'Mode `{settings["mode"]}`, total run time {elapsed / 60:.1f} '
-           'min on this machine.', '',
+           'min on this machine'
+           + (f' ({settings["sessions"]} sessions, resumed from the '
+              'checkpoint)' if settings.get('sessions', 1) > 1 else '')
+           + '.', '',
            '## Settings (what differs from the paper is marked †)', '',
            '| setting | value |', '|---|---|']
   rows = [
@@ -598,11 +603,17 @@ def main(argv):
   os.makedirs(output_dir, exist_ok=True)
   checkpoint_path = os.path.join(output_dir, 'checkpoint.json')
   results = {}
+  previous_seconds, sessions = 0., 1
   if FLAGS.resume and os.path.exists(checkpoint_path):
     with open(checkpoint_path) as f:
       saved = json.load(f)
     if saved.get('settings') == settings:
       results = saved['results']
+      # Run time of the earlier sessions (older checkpoints: the runs' own).
+      previous_seconds = saved.get('elapsed_seconds', sum(
+          r['run_seconds'] for recs in results.values()
+          for r in recs.values()))
+      sessions = saved.get('sessions', 1) + 1
       print(f'Resuming from {checkpoint_path}.', flush=True)
 
   def log(msg):
@@ -631,17 +642,20 @@ def main(argv):
       results[dist][name] = rec
       _write_tensorboard(output_dir, dist, rec)
       with open(checkpoint_path, 'w') as f:
-        json.dump(dict(settings=settings, results=results), f)
+        json.dump(dict(settings=settings, results=results, sessions=sessions,
+                       elapsed_seconds=previous_seconds + time.time() -
+                       start), f)
       done = sum(len(r) for r in results.values())
       total = len(settings['estimators']) * len(settings['distributions'])
       log(f'  [{done}/{total}] {time.time() - start:6.1f} s elapsed')
-  elapsed = time.time() - start
+  elapsed = previous_seconds + time.time() - start
+  settings_out = dict(settings, sessions=sessions)
   plots = _plot(results, settings, output_dir)
   with open(os.path.join(output_dir, 'results.json'), 'w') as f:
-    json.dump(dict(settings=settings, paper=PAPER, targets=targets_info,
+    json.dump(dict(settings=settings_out, paper=PAPER, targets=targets_info,
                    elapsed_seconds=elapsed, results=results), f)
   with open(os.path.join(output_dir, 'summary.md'), 'w') as f:
-    f.write(_summary(results, settings, plots, elapsed))
+    f.write(_summary(results, settings_out, plots, elapsed))
   log(f'Done in {elapsed / 60:.1f} min. Report: '
       f'{os.path.join(output_dir, "summary.md")} (plots, results.json and '
       f'TensorBoard logs in {output_dir}).')
