@@ -23,11 +23,16 @@ def gumbel_noise(shape, dtype, seed):
   stream differs from the non-XLA kernels (as for every TF sampler): the same
   seed gives different values there, with the same distribution.
   """
+  return -_log_exponential_noise(shape, dtype, seed)
+
+
+def _log_exponential_noise(shape, dtype, seed):
+  """`log(-log(u))`, i.e. minus the Gumbel noise, one negation fewer."""
   uniform = tf.random.stateless_uniform(
       shape=shape, seed=samplers.sanitize_seed(seed),
       minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1., dtype=dtype,
       alg='philox')
-  return -tf.math.log(-tf.math.log(uniform))
+  return tf.math.log(-tf.math.log(uniform))
 
 
 def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
@@ -52,7 +57,7 @@ def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
   batch_shape = ps.broadcast_shape(ps.shape(temperature),
                                    ps.shape(logits)[:-1])
   shape = ps.concat([sample_shape, batch_shape, ps.shape(logits)[-1:]], 0)
-  noisy_logits = logits + gumbel_noise(shape, logits.dtype, seed)
+  noisy_logits = logits - _log_exponential_noise(shape, logits.dtype, seed)
   x = tf.math.softmax(noisy_logits / temperature[..., tf.newaxis])
   return x, noisy_logits
 

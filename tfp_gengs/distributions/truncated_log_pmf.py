@@ -103,6 +103,27 @@ def _poisson_log_pmf(k, rate, log_rate):
   return _k_times_log(k, log_rate) - rate - tf.math.lgamma(k + 1.)
 
 
+def _log_tail_forward(prob, log_pmf_edge, log_ratio):
+  """Forward value of a log-tail: `log(prob)`, or where `prob` underflows the
+  geometric-series bound `log pmf(edge) - log1p(-ratio)`.
+
+  No autodiff passes through it (the callers define closed-form gradients),
+  so neither branch needs guarding; a tail only underflows where the ratio of
+  successive PMF terms is below 1, so the bound's NaN for `ratio >= 1` is
+  never selected.
+  """
+  tiny = np.finfo(prob.dtype.as_numpy_dtype).tiny
+  return tf.where(prob > tiny, tf.math.log(prob),
+                  log_pmf_edge - tf.math.log1p(-tf.exp(log_ratio)))
+
+
+def _poisson_log_pmf_at(k, rate, log_rate):
+  """Poisson log-PMF at a static non-negative integer `k`."""
+  if k == 0:
+    return -rate
+  return k * log_rate - (rate + math.lgamma(k + 1.))
+
+
 def _poisson_log_tails(rate, log_rate, low, high):
   """`(log P(X <= low), log P(X >= high))` for `X ~ Poisson(rate)`.
 
@@ -116,31 +137,30 @@ def _poisson_log_tails(rate, log_rate, low, high):
 
   @tf.custom_gradient
   def tails(rate, log_rate):
-    def log_pmf(k):
-      return _poisson_log_pmf(tf.constant(float(k), dtype), rate, log_rate)
-
     if low < 0:
       left = tf.fill(ps.shape(rate), neg_inf)
     elif low == 0:
       left = -rate
-    else:
-      fallback = _geometric_tail_bound(  # pmf(k-1)/pmf(k) = k/rate
-          log_pmf(low), np.log(float(low)) - log_rate)
-      left = _guarded_log(tf.math.igammac(tf.constant(low + 1., dtype), rate), fallback)
+    else:  # pmf(k-1)/pmf(k) = k/rate
+      left = _log_tail_forward(
+          tf.math.igammac(tf.constant(low + 1., dtype), rate),
+          _poisson_log_pmf_at(low, rate, log_rate),
+          math.log(low) - log_rate)
     if high <= 0:
       right = tf.zeros_like(rate)
-    else:
-      fallback = _geometric_tail_bound(  # pmf(k+1)/pmf(k) = rate/(k+1)
-          log_pmf(high), log_rate - np.log(float(high + 1)))
-      right = _guarded_log(tf.math.igamma(tf.constant(float(high), dtype), rate), fallback)
+    else:  # pmf(k+1)/pmf(k) = rate/(k+1)
+      right = _log_tail_forward(
+          tf.math.igamma(tf.constant(float(high), dtype), rate),
+          _poisson_log_pmf_at(high, rate, log_rate),
+          log_rate - math.log(high + 1.))
 
     def grad(d_left, d_right):
       total = tf.zeros_like(rate)
       if low >= 0:
-        g = -tf.exp(log_pmf(low) - left)
+        g = -tf.exp(_poisson_log_pmf_at(low, rate, log_rate) - left)
         total += d_left * tf.where(left > neg_inf, g, tf.zeros_like(g))
       if high >= 1:
-        g = tf.exp(log_pmf(high - 1) - right)
+        g = tf.exp(_poisson_log_pmf_at(high - 1, rate, log_rate) - right)
         total += d_right * tf.where(right > neg_inf, g, tf.zeros_like(g))
       # The whole derivative is carried by `rate`; `log_rate` only sharpens
       # the forward values.
