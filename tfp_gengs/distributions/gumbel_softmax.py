@@ -10,29 +10,51 @@ import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import samplers
 
+try:  # Private TF API: only used to pick the fastest random generator.
+  from tensorflow.python.ops import control_flow_util  # pylint: disable=g-direct-tensorflow-import
+except ImportError:  # pragma: no cover
+  control_flow_util = None
+
 __all__ = ['gumbel_noise', 'relaxed_one_hot', 'project', 'relaxed_outcomes']
 
 
-def gumbel_noise(shape, dtype, seed):
-  """Standard Gumbel noise `g = -log(-log(u))`, `u ~ Uniform(tiny, 1)`.
+def _in_xla_context():
+  """Whether ops are being built for XLA (`tf.function(jit_compile=True)`)."""
+  if control_flow_util is None:
+    return True  # Unknown: take the generator that is fast everywhere.
+  return control_flow_util.GraphOrParentsInXlaContext(
+      tf.compat.v1.get_default_graph())
 
-  Outside XLA this is the noise `tfd.RelaxedOneHotCategorical` draws for the
-  same seed. The Philox algorithm is named explicitly: TensorFlow's default
-  (`auto_select`) compiles to a very slow generator under XLA on the CPU
-  (about 100x slower, see `benchmarks/results/sampling.md`). Under XLA the
-  stream differs from the non-XLA kernels (as for every TF sampler): the same
-  seed gives different values there, with the same distribution.
+
+def _uniform(shape, dtype, seed):
+  """`Uniform(tiny, 1)` draws, the way that is fastest in each mode.
+
+  Outside XLA: TensorFlow's default stateless generator (Philox on the CPU),
+  the same numbers `tfd.RelaxedOneHotCategorical` draws for the same seed.
+  Under XLA: Philox named explicitly, because the default key derivation
+  compiles to a generator about 100x slower on the CPU (see
+  `benchmarks/results/sampling.md`); outside XLA, naming it would add a
+  dozen seed-scrambling ops per call. XLA's Philox stream differs from the
+  CPU kernels' (as for every TF sampler): the same seed gives different,
+  equally distributed, values there.
   """
-  return -_log_exponential_noise(shape, dtype, seed)
+  seed = samplers.sanitize_seed(seed)
+  tiny = np.finfo(dtype.as_numpy_dtype).tiny
+  if _in_xla_context():
+    return tf.random.stateless_uniform(shape, seed, minval=tiny, maxval=1.,
+                                       dtype=dtype, alg='philox')
+  return tf.random.stateless_uniform(shape, seed, minval=tiny, maxval=1.,
+                                     dtype=dtype)
 
 
 def _log_exponential_noise(shape, dtype, seed):
   """`log(-log(u))`, i.e. minus the Gumbel noise, one negation fewer."""
-  uniform = tf.random.stateless_uniform(
-      shape=shape, seed=samplers.sanitize_seed(seed),
-      minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1., dtype=dtype,
-      alg='philox')
-  return tf.math.log(-tf.math.log(uniform))
+  return tf.math.log(-tf.math.log(_uniform(shape, dtype, seed)))
+
+
+def gumbel_noise(shape, dtype, seed):
+  """Standard Gumbel noise `g = -log(-log(u))`, `u ~ Uniform(tiny, 1)`."""
+  return -_log_exponential_noise(shape, dtype, seed)
 
 
 def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
