@@ -1,4 +1,4 @@
-"""A one-paragraph description of the machine a benchmark ran on."""
+"""Report helpers of the benchmarks: the machine, and writing the table."""
 
 import os
 import platform
@@ -29,3 +29,13 @@ def describe():
           f'{"GPU: " + str(len(gpus)) if gpus else "no GPU"}; '
           f'Python {platform.python_version()}, TensorFlow {tf.__version__}, '
           f'TFP {tfp.__version__}')
+
+
+def print_and_write(text, path):
+  """Prints a report and, if `path` is non-empty, writes it there."""
+  print(text)
+  if path:
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    with open(path, 'w') as f:
+      f.write(text)
+    print(f'Wrote {path}')

@@ -31,6 +31,8 @@ from absl import app
 from absl import flags
 import numpy as np
 
+from benchmarks import machine
+
 flags.DEFINE_string('peers_python', '.venv-peers/bin/python',
                     'Interpreter of the peers environment.')
 flags.DEFINE_integer('rounds', 7, 'Interleaved timing rounds.')
@@ -178,7 +180,6 @@ def versions(python):
 
 
 def report(moments, timings, scaling, elapsed, names):
-  from benchmarks import machine  # pylint: disable=g-import-not-at-top
   lines = [
       '# GenGS against the peers: relaxed Poisson sample + gradient', '',
       f'Machine: {machine.describe()}.', '',
@@ -247,12 +248,7 @@ def main(argv):
       w.close()
   scaling = scaling_study() if FLAGS.scaling else None
   text = report(moments, timings, scaling, time.time() - start, names)
-  print(text)
-  if FLAGS.output:
-    os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
-    with open(FLAGS.output, 'w') as f:
-      f.write(text)
-    print(f'Wrote {FLAGS.output}')
+  machine.print_and_write(text, FLAGS.output)
 
 
 if __name__ == '__main__':

@@ -132,12 +132,7 @@ def main(argv):
              FLAGS.calls)
   table = to_markdown(rows, FLAGS.batch, FLAGS.dims, FLAGS.rounds,
                       FLAGS.calls, time.perf_counter() - start)
-  print(table)
-  if FLAGS.output:
-    os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
-    with open(FLAGS.output, 'w') as f:
-      f.write(table)
-    print(f'Wrote {FLAGS.output}')
+  machine.print_and_write(table, FLAGS.output)
 
 
 if __name__ == '__main__':
