@@ -128,9 +128,11 @@ def _poisson_log_tails(rate, log_rate, low, high):
   """`(log P(X <= low), log P(X >= high))` for `X ~ Poisson(rate)`.
 
   Values from `igammac`/`igamma`; gradients in closed form,
-  `d/drate P(X <= l) = -pmf(l)` and `d/drate P(X >= h) = pmf(h - 1)`, which
-  avoids TensorFlow's costly `igamma` gradient with respect to its first
-  argument (a constant here) and stays finite where the tails underflow.
+  `d/drate P(X <= l) = -pmf(l)` and `d/drate P(X >= h) = pmf(h - 1)`,
+  returned for `log_rate` (times `rate`, in log space), which avoids
+  TensorFlow's costly `igamma` gradient with respect to its first argument
+  (a constant here) and stays finite where the tails underflow and for any
+  representable `log_rate`.
   """
   dtype = rate.dtype
   neg_inf = tf.constant(-np.inf, dtype)
@@ -155,16 +157,22 @@ def _poisson_log_tails(rate, log_rate, low, high):
           log_rate - math.log(high + 1.))
 
     def grad(d_left, d_right):
-      total = tf.zeros_like(rate)
+      # d/dlog_rate = rate d/drate, formed in log space: `rate * pmf / tail`
+      # stays finite for any rate (it tends to `high` as rate -> 0), where
+      # `pmf / tail` alone overflows once rate < ~1e-37 in float32.
+      total = tf.zeros_like(log_rate)
       if low >= 0:
-        g = -tf.exp(_poisson_log_pmf_at(low, rate, log_rate) - left)
+        g = -tf.exp(log_rate + _poisson_log_pmf_at(low, rate, log_rate) -
+                    left)
         total += d_left * tf.where(left > neg_inf, g, tf.zeros_like(g))
       if high >= 1:
-        g = tf.exp(_poisson_log_pmf_at(high - 1, rate, log_rate) - right)
+        g = tf.exp(log_rate + _poisson_log_pmf_at(high - 1, rate, log_rate) -
+                   right)
         total += d_right * tf.where(right > neg_inf, g, tf.zeros_like(g))
-      # The whole derivative is carried by `rate`; `log_rate` only sharpens
-      # the forward values.
-      return total, tf.zeros_like(log_rate)
+      # The whole derivative is carried by `log_rate` (`rate` is its exp,
+      # or `log_rate` is log(rate): either way the chain rule reaches the
+      # user's parameter).
+      return tf.zeros_like(rate), total
 
     return (left, right), grad
 
