@@ -191,15 +191,6 @@ def test_top_two_is_without_replacement():
                              atol=5 * np.sqrt(0.25 / 20000))
 
 
-def test_sum_over_categories_needs_independent_latents():
-  dist = replicated(2)
-  for name in ('DetRB', 'StoRB*', 'UNORD', 'GenGS-RB'):
-    estimator = estimators.make(name)
-    estimator.latent_ndims = 1
-    with pytest.raises(NotImplementedError, match='latent'):
-      estimator(dist, lambda z: tf.reduce_sum(z, -1), seed=(1, 1))
-
-
 def test_joint_latents_reinforce_unbiased():
   """`latent_ndims=1`: f couples two latents; REINFORCE stays unbiased."""
   num = 20000

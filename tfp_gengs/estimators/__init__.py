@@ -31,10 +31,18 @@ grad = tape.gradient(result.surrogate, log_rate)
 | VIMCO(k) | leave-one-out signals (Mnih & Rezende 2016) | yes | k |
 | REBAR | relaxed control variate (Tucker et al. 2017) | yes | 3 |
 | RELAX | learned control variate (Grathwohl et al. 2018) | yes | 3 |
-| DetRB, DetRB* | sum-and-sample, m=1 (Liu et al. 2019) | yes | 2 |
-| StoRB, StoRB* | stochastic sum-and-sample (Kool et al. 2020) | yes | 2 |
-| UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 |
-| GenGS, GenGS-ST, GenGS-RB | this paper (Joo et al.) | no (-> 0 as tau -> 0) | 1, 1, 2 |
+| DetRB, DetRB* | sum-and-sample, m=1 (Liu et al. 2019) | yes | 2 (1 + 2D) |
+| StoRB, StoRB* | stochastic sum-and-sample (Kool et al. 2020) | yes | 2 (1 + D) |
+| UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 (1 + D) |
+| GenGS, GenGS-ST, GenGS-RB | this paper (Joo et al.) | no (-> 0 as tau -> 0) | 1, 1, 2 (1 + 2D) |
+
+Evaluations are per estimate; in brackets, with `D > 1` latents per
+learning signal (`latent_ndims > 0`, e.g. a VAE's `[batch, d]` latent with
+one learning signal per example), where the Rao-Blackwellised estimators
+treat each latent conditionally on the others. Every other estimator costs
+the same for any `D`. VIMCO with `vimco_objective='logmeanexp'` estimates
+the gradient of the k-sample bound `E[-log mean_s exp(-f(z_s))]`, not of
+`E[f]` (what a VAE trained on the k-sample bound wants).
 """
 
 from tfp_gengs.estimators import exact
@@ -55,53 +63,74 @@ from tfp_gengs.estimators.sum_and_sample import SumAndSample
 from tfp_gengs.estimators.unordered import UNORD
 from tfp_gengs.estimators.vimco import VIMCO
 
-# name -> factory(**kwargs); `temperature` goes to the relaxation-based ones.
+# Every setting `make` knows, with its default. One set of settings builds
+# every estimator: each factory reads the ones it uses.
+SETTINGS = {
+    'temperature': 1.,          # GenGS(-ST/-RB); REBAR/RELAX initial tau
+    'num_samples': 2,           # RF*
+    'vimco_samples': 5,         # VIMCO(k)
+    'vimco_objective': 'mean',  # VIMCO: 'mean' (E f) or 'logmeanexp' (bound)
+    'normalize_variance': True,  # NVIL's 1 / max(1, sqrt(v))
+    'rb_construction': 'restricted',  # GenGS-RB: 'restricted' | 'detached'
+    'seed': 0,                  # initial weights of NVIL's / RELAX's network
+    'latent_ndims': 0,          # latents per learning signal (1 for a VAE)
+}
+
 _FACTORIES = {
-    'REINFORCE': lambda **kw: REINFORCE(),
-    'RF*': lambda num_samples=2, **kw: RFStar(num_samples),
-    'NVIL': lambda seed=0, **kw: NVIL(seed=seed),
-    'MuProp': lambda **kw: MuProp(),
-    'VIMCO': lambda vimco_samples=5, **kw: VIMCO(vimco_samples),
-    'REBAR': lambda temperature=1., **kw: REBAR(temperature),
-    'RELAX': lambda temperature=1., seed=0, **kw: RELAX(temperature,
-                                                        seed=seed),
-    'DetRB': lambda **kw: DetRB(),
-    'DetRB*': lambda **kw: DetRB(builtin_baseline=True),
-    'StoRB': lambda **kw: StoRB(),
-    'StoRB*': lambda **kw: StoRB(builtin_baseline=True),
-    'UNORD': lambda **kw: UNORD(),
-    'UNORD*': lambda **kw: UNORD(builtin_baseline=True),
-    'GenGS': lambda temperature=1., **kw: GenGS(temperature),
-    'GenGS-ST': lambda temperature=1., **kw: GenGSStraightThrough(
-        temperature),
-    'GenGS-RB': lambda temperature=1., **kw: GenGSRB(temperature),
+    'REINFORCE': lambda s: REINFORCE(latent_ndims=s['latent_ndims']),
+    'RF*': lambda s: RFStar(s['num_samples'], latent_ndims=s['latent_ndims']),
+    'NVIL': lambda s: NVIL(normalize_variance=s['normalize_variance'],
+                           latent_ndims=s['latent_ndims'], seed=s['seed']),
+    'MuProp': lambda s: MuProp(latent_ndims=s['latent_ndims']),
+    'VIMCO': lambda s: VIMCO(s['vimco_samples'], s['vimco_objective'],
+                             latent_ndims=s['latent_ndims']),
+    'REBAR': lambda s: REBAR(s['temperature'],
+                             latent_ndims=s['latent_ndims']),
+    'RELAX': lambda s: RELAX(s['temperature'], seed=s['seed'],
+                             latent_ndims=s['latent_ndims']),
+    'DetRB': lambda s: DetRB(latent_ndims=s['latent_ndims']),
+    'DetRB*': lambda s: DetRB(True, latent_ndims=s['latent_ndims']),
+    'StoRB': lambda s: StoRB(latent_ndims=s['latent_ndims']),
+    'StoRB*': lambda s: StoRB(True, latent_ndims=s['latent_ndims']),
+    'UNORD': lambda s: UNORD(latent_ndims=s['latent_ndims']),
+    'UNORD*': lambda s: UNORD(True, latent_ndims=s['latent_ndims']),
+    'GenGS': lambda s: GenGS(s['temperature'],
+                             latent_ndims=s['latent_ndims']),
+    'GenGS-ST': lambda s: GenGSStraightThrough(
+        s['temperature'], latent_ndims=s['latent_ndims']),
+    'GenGS-RB': lambda s: GenGSRB(s['temperature'], s['rb_construction'],
+                                  latent_ndims=s['latent_ndims']),
 }
 
 NAMES = tuple(_FACTORIES)
 
 
-def make(name, **kwargs):
+def make(name, **settings):
   """Builds the estimator called `name` (one of `NAMES`).
 
-  Keyword arguments the estimator does not use are ignored, so one set of
-  settings (`temperature`, `num_samples`, `vimco_samples`, `seed`) can build
-  every estimator. `'NAME@TAU'` (e.g. `'GenGS@0.5'`) overrides the
-  temperature.
+  `settings` are any of `SETTINGS` (the defaults are there); one set of
+  settings builds every estimator, each reading the ones it uses. A name
+  not in `SETTINGS` (a misspelling) raises a `TypeError`. `'NAME@TAU'`
+  (e.g. `'GenGS@0.5'`) overrides the temperature.
   """
+  unknown = sorted(set(settings) - set(SETTINGS))
+  if unknown:
+    raise TypeError(f'Unknown estimator setting(s) {unknown}; the settings '
+                    f'are {sorted(SETTINGS)}.')
   if '@' in name:
     name, tau = name.split('@')
-    kwargs = dict(kwargs, temperature=float(tau))
-    estimator = make(name, **kwargs)
+    settings = dict(settings, temperature=float(tau))
+    estimator = make(name, **settings)
     estimator.display_name = f'{estimator.display_name}(τ={float(tau):g})'
     return estimator
   if name not in _FACTORIES:
     raise ValueError(f'Unknown estimator {name!r}; choose from {NAMES}.')
-  return _FACTORIES[name](**kwargs)
+  return _FACTORIES[name](dict(SETTINGS, **settings))
 
 
 __all__ = [
     'DetRB', 'EstimatorResult', 'GenGS', 'GenGSRB', 'GenGSStraightThrough',
     'GradientEstimator', 'MuProp', 'NAMES', 'NVIL', 'REBAR', 'RELAX',
     'REINFORCE', 'RFStar', 'StoRB', 'SumAndSample', 'UNORD', 'VIMCO',
-    'exact', 'make',
+    'SETTINGS', 'exact', 'make',
 ]

@@ -22,10 +22,14 @@ whose value is the estimate `value` of `E[f(z)]` (it also carries the
 gradient of `f`'s own parameters) and whose gradient with respect to `theta`
 is `s * J^T g_hat` by the chain rule. `s` is the `gradient_scale` (1 except
 for NVIL's variance normalisation). Estimators that learn a control variate
-return an `aux_loss` to minimise over their own `trainable_variables`; it is
-computed from the stopped logits, so `surrogate + aux_loss` can be
+return an `aux_loss` to minimise over their own `trainable_variables`. The
+returned `aux_loss` has the value of the estimator's variance (or regression)
+loss but its gradient reaches *only* the estimator's own variables: it is
+rebuilt as `stop(aux) + sum_v stop(d aux / d v) (v - stop(v))` over
+`estimator.trainable_variables`. So `surrogate + aux_loss` can be
 differentiated in one call with respect to `theta`, `f`'s parameters and the
-estimator's variables together.
+estimator's variables together, and the auxiliary loss never leaks into `f`'s
+parameters (a decoder) or `theta` (an encoder).
 
 Shapes: the logits are `batch_shape + [n]` and the outcomes `[n]` (scalar
 outcomes) or `[n, d]` (vector outcomes). The last `latent_ndims` batch
@@ -38,6 +42,7 @@ calls `loss_fn` once.
 """
 
 import collections
+import math
 
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import samplers
@@ -89,6 +94,13 @@ class Problem:
     if latent_ndims > batch_rank:
       raise ValueError(f'`latent_ndims={latent_ndims}` exceeds the batch rank '
                        f'{batch_rank} of the logits.')
+    self.model_rank = batch_rank - latent_ndims
+    self.latent_shape = logits.shape[self.model_rank:-1].as_list()
+    if None in self.latent_shape:
+      raise ValueError('The latent dimensions (the last `latent_ndims` batch '
+                       'dimensions of the logits) must be statically known; '
+                       f'got {logits.shape}.')
+    self.num_latents = math.prod(self.latent_shape)
 
   def with_logits(self, logits):
     """A copy whose `log_pi`/`pi` are recomputed from `logits` (for tapes)."""
@@ -128,10 +140,59 @@ class Problem:
     """
     return tf.reduce_sum(self.expand(weight) * self.score(index), axis=0)
 
+  def score_gradient_per_latent(self, index, weight):
+    """As `score_gradient`, with a signal per latent: `weight [m] + batch`."""
+    return tf.reduce_sum(weight[..., tf.newaxis] * self.score(index), axis=0)
+
+  def _pick(self, table, index):
+    """`table[..., index]` for `index` `[...] + batch_shape`.
+
+    A `where`, not a one-hot product: `0 * log(0)` would be NaN where an
+    outcome has probability 0 (`log pi = -inf`).
+    """
+    hit = tf.equal(tf.range(self.num_outcomes), index[..., tf.newaxis])
+    return tf.reduce_sum(tf.where(hit, table, tf.zeros_like(table)), axis=-1)
+
   def prob_of(self, index):
     """`pi[index]` for `index` of shape `[...] + batch_shape`."""
-    hot = tf.one_hot(index, self.num_outcomes, dtype=self.pi.dtype)
-    return tf.reduce_sum(hot * self.pi, axis=-1)
+    return self._pick(self.pi, index)
+
+  def log_prob_of(self, index):
+    """`log pi[index]` (finite wherever `index` has positive probability)."""
+    return self._pick(self.log_pi, index)
+
+  # -- one latent at a time (sum-over-categories estimators with latents) ----
+
+  def one_at_a_time(self, base, new, event_ndims=0):
+    """`[D] + batch (+ event)`: point `j` is `base` with latent `j` at `new`.
+
+    With `D` latents per learning signal, the Rao-Blackwellised estimators
+    treat each latent `j` conditionally on the others, `z_{-j} = base_{-j}`
+    (a sample from `pi_{-j}`, independent of latent `j`'s noise), which
+    costs one evaluation of `f` per latent (paper §6.1: otherwise `m^D`
+    joint combinations). With `latent_ndims=0` (`D = 1`) this is `new`.
+    `base` and `new` are category indices (`event_ndims=0`) or outcome
+    values with the outcomes' `event_ndims`.
+    """
+    eye = tf.reshape(tf.eye(self.num_latents, dtype=tf.bool),
+                     [self.num_latents] + [1] * self.model_rank +
+                     self.latent_shape + [1] * event_ndims)
+    return tf.where(eye, new[tf.newaxis], base[tf.newaxis])
+
+  def per_latent(self, losses):
+    """`[D] + model_shape` losses of `one_at_a_time` -> `batch_shape`."""
+    rank = losses.shape.rank
+    moved = tf.transpose(losses, list(range(1, rank)) + [0])
+    return tf.reshape(moved, tf.concat(
+        [tf.shape(moved)[:-1], tf.constant(self.latent_shape, tf.int32)], 0))
+
+  def broadcast_to_latents(self, x):
+    """`[...] + model_shape` -> `[...] + batch_shape` (repeat per latent)."""
+    for _ in range(self.latent_ndims):
+      x = x[..., tf.newaxis]
+    return tf.broadcast_to(x, tf.concat(
+        [tf.shape(x)[:x.shape.rank - self.latent_ndims],
+         tf.constant(self.latent_shape, tf.int32)], 0))
 
   def expand(self, signal):
     """`[...] + model_shape` -> `[...] + model_shape + [1]*(latent + 1)`."""
@@ -144,14 +205,6 @@ class Problem:
     if self.latent_ndims == 0:
       return x
     return tf.reduce_sum(x, axis=list(range(-self.latent_ndims, 0)))
-
-  def require_independent_latents(self, name):
-    if self.latent_ndims:
-      raise NotImplementedError(
-          f'{name} sums over categories of one latent variable; with '
-          f'`latent_ndims={self.latent_ndims}` it would need the m^K joint '
-          'configurations of the K latents (paper §6.1). Use a model shape '
-          'with independent per-element losses (`latent_ndims=0`).')
 
 
 class GradientEstimator(tf.Module):
@@ -173,7 +226,10 @@ class GradientEstimator(tf.Module):
 
   def __init__(self, latent_ndims=0, name=None):
     super().__init__(name=name)
-    self.latent_ndims = int(latent_ndims)
+    latent_ndims = int(latent_ndims)
+    if latent_ndims < 0:
+      raise ValueError(f'`latent_ndims` must be >= 0; got {latent_ndims}.')
+    self.latent_ndims = latent_ndims
 
   def __call__(self, distribution, loss_fn, seed, context=None):
     """Estimates `grad E[f(z)]` for `z ~ distribution`.
@@ -183,8 +239,8 @@ class GradientEstimator(tf.Module):
         `logits_parameter()`) whose logits depend on the parameters.
       loss_fn: callable, values `[m] + batch + event` -> `[m] + model_shape`.
       seed: int or stateless seed.
-      context: optional `model_shape + latent + [c]` features (e.g. the data
-        point) for input-dependent learned control variates (NVIL, RELAX).
+      context: optional `model_shape + [c]` features (e.g. the data point)
+        for input-dependent learned control variates (NVIL, RELAX).
 
     Returns:
       An `EstimatorResult`.
@@ -194,13 +250,23 @@ class GradientEstimator(tf.Module):
       outcomes = tf.convert_to_tensor(distribution.outcomes)
       problem = Problem(tf.stop_gradient(logits), outcomes, loss_fn,
                         self.latent_ndims, context)
-      value, grad, aux_loss, scale = self._estimate(
-          problem, samplers.sanitize_seed(seed))
+      # The tape sees the estimator's own variables (built lazily on the
+      # first call, so they are collected after `_estimate`).
+      with tf.GradientTape() as aux_tape:
+        value, grad, aux_loss, scale = self._estimate(
+            problem, samplers.sanitize_seed(seed))
       if aux_loss is None:
         aux_loss = tf.zeros([], logits.dtype)
+      else:
+        aux_loss = _restrict_gradient(aux_loss, aux_tape,
+                                      self.trainable_variables)
       if scale is None:
         scale = tf.ones([], logits.dtype)
-      centered = logits - tf.stop_gradient(logits)
+      # `logits - stop(logits)` is 0 with gradient 1, except at outcomes of
+      # probability 0 (`-inf - -inf = NaN`), where the estimate is 0 too.
+      finite = tf.where(tf.math.is_finite(logits), logits,
+                        tf.zeros_like(logits))
+      centered = finite - tf.stop_gradient(finite)
       chain = tf.reduce_sum(tf.stop_gradient(scale * grad) * centered,
                             axis=-1)
       surrogate = value + problem.reduce_latent(chain)
@@ -209,6 +275,27 @@ class GradientEstimator(tf.Module):
 
   def _estimate(self, problem, seed):
     raise NotImplementedError
+
+
+def _restrict_gradient(loss, tape, variables):
+  """`loss` whose gradient reaches only `variables` (and equals theirs).
+
+  `stop(loss) + sum_v <stop(d loss / d v), v - stop(v)>`: the value of
+  `loss`, the gradient `d loss / d v` for each of `variables`, and no
+  gradient for anything else `loss` depends on (`f`'s own parameters).
+  """
+  variables = list(variables)
+  restricted = tf.stop_gradient(loss)
+  if not variables:
+    return restricted
+  grads = tape.gradient(loss, variables,
+                        unconnected_gradients=tf.UnconnectedGradients.ZERO)
+  for var, grad in zip(variables, grads):
+    value = tf.convert_to_tensor(var)
+    restricted += tf.cast(tf.reduce_sum(
+        tf.stop_gradient(tf.cast(grad, value.dtype)) *
+        (value - tf.stop_gradient(value))), loss.dtype)
+  return restricted
 
 
 def logits_gradient_of(problem, fn):

@@ -12,12 +12,23 @@ GenGS-ST:  forward  z = T(one_hot(argmax(log pi + g)))  (the exact sample)
            Bengio et al. 2013; Jang et al. 2017)
 GenGS-RB:  the Rao-Blackwellised adaptation with m = 1 (paper §6.1): the
            most probable category c* is summed exactly, the rest estimated by
-           GenGS on pi restricted to the other categories (pi_rest):
-           E f ~ pi(c*) f(c*) + (1 - pi(c*)) f(T(softmax((log pi_rest + g)
-           / tau)))
-           g_hat = grad of that expression (pi(c*) and the relaxed sample are
-           both differentiable).
+           GenGS. The paper's sentence admits two constructions
+           (`construction=`):
+           'restricted' (default): the rest is relaxed on pi restricted to
+             the other categories (pi_rest),
+             E f ~ pi(c*) f(c*) + (1 - pi(c*)) f(T(GS(pi_rest, tau)))
+             g_hat = grad of that expression (pi(c*) and the relaxed sample
+             are both differentiable);
+           'detached' (the Rao-Blackwellisation reference code of Liu et al.
+             2019, whose relaxed estimator ignores the summed category):
+             two unconditional relaxed samples weighted by the stopped pi(c*),
+             stop(pi(c*)) f(T(GS_1(pi))) + (1 - stop(pi(c*))) f(T(GS_2(pi))).
 ```
+
+With several latents per learning signal (`latent_ndims > 0`), GenGS-RB
+treats each latent conditionally on the others held at a relaxed base
+sample (as the sum-and-sample estimators do): `1 + 2 D` evaluations of `f`
+for `D` latents.
 
 All three are biased for `grad E[f(z)]`: the bias vanishes as `tau -> 0`
 (Theorem 4) while the variance of the relaxed gradient grows like `1/tau`.
@@ -68,26 +79,70 @@ class GenGSStraightThrough(GenGS):
 
 
 class GenGSRB(GenGS):
-  """GenGS-RB (m = 1): the mode summed exactly, the rest relaxed by GenGS."""
+  """GenGS-RB (m = 1): the mode summed exactly, the rest relaxed by GenGS.
+
+  Args:
+    temperature: the relaxation's temperature.
+    construction: `'restricted'` (default) or `'detached'`, the two readings
+      of the paper's sentence (see the module docstring).
+    latent_ndims: latents per learning signal.
+  """
 
   display_name = 'GenGS-RB'
   num_evaluations = 2
+  CONSTRUCTIONS = ('restricted', 'detached')
 
-  def __init__(self, temperature=1., latent_ndims=0, name='GenGSRB'):
+  def __init__(self, temperature=1., construction='restricted',
+               latent_ndims=0, name='GenGSRB'):
     super().__init__(temperature, latent_ndims=latent_ndims, name=name)
+    if construction not in self.CONSTRUCTIONS:
+      raise ValueError(f'`construction` must be one of {self.CONSTRUCTIONS}; '
+                       f'got {construction!r}.')
+    self.construction = construction
+    if construction == 'detached':
+      self.display_name = 'GenGS-RB(detached)'
+
+  def evaluations(self, num_latents):
+    """Evaluations of `f` per estimate with `num_latents` latents."""
+    return 2 if num_latents == 1 else 1 + 2 * num_latents
 
   def _estimate(self, problem, seed):
-    problem.require_independent_latents('GenGS-RB')
     mode = tf.argmax(problem.log_pi, axis=-1, output_type=tf.int32)
-    seed = samplers.sanitize_seed(seed)
+    base_seed, first_seed, second_seed = samplers.split_seed(
+        samplers.sanitize_seed(seed), n=3)
+    restricted = self.construction == 'restricted'
+
+    def relaxed(log_pi, relax_seed):
+      return gumbel_softmax.relaxed_outcomes(log_pi, self.temperature,
+                                             problem.outcomes, seed=relax_seed)
 
     def rao_blackwellized_loss(p):
-      rest = gumbel_softmax.relaxed_outcomes(
-          sampling.masked(p.log_pi, mode), self.temperature, p.outcomes,
-          seed=seed)
-      losses = p.evaluate(tf.stack([p.values(mode), rest]))
-      p_mode = p.prob_of(mode)
-      return (p_mode * losses[0] + (1. - p_mode) * losses[1],)
+      if restricted:   # f(c*) exactly, the rest relaxed on pi_rest
+        first = p.values(mode)
+        second = relaxed(sampling.masked(p.log_pi, mode), second_seed)
+        weight = p.prob_of(mode)
+      else:            # two relaxed samples of pi, weighted by stop(pi*)
+        first = relaxed(p.log_pi, first_seed)
+        second = relaxed(p.log_pi, second_seed)
+        weight = tf.stop_gradient(p.prob_of(mode))
+      if p.num_latents == 1:
+        losses = p.evaluate(tf.stack([first, second]))
+        return (weight * losses[0] + (1. - weight) * losses[1],)
+      # Latent j conditionally on the others at a relaxed base sample (no
+      # gradient through it): its terms carry latent j's gradient only.
+      base = tf.stop_gradient(relaxed(p.log_pi, base_seed))
+      d = p.num_latents
+      points = tf.concat(
+          [base[tf.newaxis]] +
+          [p.one_at_a_time(base, x, p.event_ndims) for x in (first, second)],
+          0)
+      losses = p.evaluate(points)
+      per_latent = (weight * p.per_latent(losses[1:1 + d]) +
+                    (1. - weight) * p.per_latent(losses[1 + d:]))
+      # Value f(base) (its gradient for f's own parameters); the logits'
+      # gradient comes from the per-latent terms, whose value is removed.
+      total = p.reduce_latent(per_latent)
+      return (losses[0] + total - tf.stop_gradient(total),)
 
     (value,), grad = base.logits_gradient_of(problem,
                                              rao_blackwellized_loss)

@@ -17,9 +17,12 @@ unbiased (the first call, with no statistics yet, takes `v` from its own
 batch: a scale only). The network predicts the normalised signal,
 `b_psi(x) = max(1, sqrt(v)) net(x)`, and is trained on
 `((f - c) / max(1, sqrt(v)) - net(x))^2`: NVIL's regression, rescaled so
-that one learning rate suits losses of any magnitude. The input `x` is the `context` passed to the estimator (e.g. the
-data point); without one, the network sees the distribution's own
-probabilities `pi` (an input-dependent baseline that needs nothing else).
+that one learning rate suits losses of any magnitude. The input `x` is the
+`context` passed to the estimator, `model_shape + [c]` (e.g. the data point
+of a VAE); without one, the network sees the distribution's own
+probabilities `pi` per latent (summed over the latents), an input-dependent
+baseline that needs nothing else. One evaluation of `f` per estimate,
+whatever the number of latents.
 `logits_gradient` is `g_hat`; the surrogate's gradient is the normalised
 update (`gradient_scale = 1 / max(1, sqrt(v))`), as NVIL trains with it.
 """
@@ -51,8 +54,10 @@ class NVIL(base.GradientEstimator):
 
   def _estimate(self, problem, seed):
     index, _ = sampling.gumbel_max(problem.log_pi, 1, seed)
-    losses = tf.stop_gradient(problem.evaluate(problem.values(index))[0])
-    features = problem.context if problem.context is not None else problem.pi
+    # `value` keeps the gradient of f's own parameters (a decoder's weights);
+    # the learning signal is stopped.
+    value = problem.evaluate(problem.values(index))[0]
+    losses = tf.stop_gradient(value)
     centre = tf.cast(self.moments.mean.read_value(), losses.dtype)
     variance = tf.cast(self.moments.variance.read_value(), losses.dtype)
     # Before the first update there are no statistics: take the scale from
@@ -62,7 +67,10 @@ class NVIL(base.GradientEstimator):
     std = tf.maximum(tf.ones([], losses.dtype), tf.sqrt(variance))
     # The network predicts the normalised signal, so its learning rate does
     # not depend on the scale of f: b_psi(x) = std * net(x).
-    normalised = problem.reduce_latent(self.baseline(features))
+    if problem.context is not None:     # b_psi(x): one per learning signal
+      normalised = self.baseline(tf.cast(problem.context, losses.dtype))
+    else:                               # b_psi(pi), summed over the latents
+      normalised = problem.reduce_latent(self.baseline(problem.pi))
     learned = tf.stop_gradient(std) * normalised
     signal = losses - learned - centre
     with tf.control_dependencies([centre, variance]):
@@ -71,4 +79,4 @@ class NVIL(base.GradientEstimator):
                                   tf.stop_gradient(signal)[tf.newaxis])
     aux = tf.reduce_mean(tf.square(signal / tf.stop_gradient(std)))
     scale = 1. / std if self.normalize_variance else None
-    return losses, grad, aux, scale
+    return value, grad, aux, scale

@@ -21,13 +21,19 @@ unbiased for any `c_phi` (`v` and `v~` are both reparameterised in `pi`, and
   (as Tucker et al. tune them online).
 * RELAX: `c_phi(v) = eta f(T(softmax(v / tau))) + r_rho(softmax(v / tau), x)`
   with `r_rho` a one-hidden-layer network (32 tanh units) of the relaxed
-  one-hot sample and the `context` x.
+  one-hot samples of all the latents of one learning signal (flattened) and
+  the `context` x (`model_shape + [c]`).
 
-`phi` is trained to minimise the single-sample estimate of the gradient
-variance, `aux = sum (g_hat)^2` (its expectation is the variance plus a
-constant), measured for the logits rather than every upstream parameter (as
-Grathwohl et al. do for their discrete experiments). Three evaluations of
-`f` (at `c_b`, `v`, `v~`).
+`phi` (`eta`, `log tau`, `r_rho`) is trained to minimise the single-sample
+estimate of the gradient variance, `aux = sum (g_hat)^2` (its expectation is
+the variance plus a constant). This is the variance of the gradient for the
+*logits*, a proxy for the variance of the gradient for the upstream
+parameters (an encoder's weights), which would need a Jacobian per example;
+Grathwohl et al. do the same for their discrete experiments. The returned
+`aux_loss`'s gradient reaches only `phi` (see `base`), never `f`'s own
+parameters. Three evaluations of `f` (at `c_b`, `v`, `v~`) whatever the
+number of latents: the conditional noise `v~` is drawn for all latents
+jointly.
 """
 
 import numpy as np
@@ -113,11 +119,15 @@ class RELAX(REBAR):
     self.network.reset()
 
   def _residual(self, problem, relaxed_one_hot):
-    features = relaxed_one_hot
+    # r_rho sees every latent of a learning signal at once (flattened
+    # relaxed one-hots, `model_shape + [D n]`) and the context `x`.
+    leading = tf.shape(relaxed_one_hot)[
+        :relaxed_one_hot.shape.rank - problem.latent_ndims - 1]
+    features = tf.reshape(relaxed_one_hot, tf.concat(
+        [leading, [problem.num_latents * problem.num_outcomes]], 0))
     if problem.context is not None:
-      context = tf.broadcast_to(
-          tf.cast(problem.context, relaxed_one_hot.dtype),
-          tf.concat([tf.shape(relaxed_one_hot)[:-1],
-                     tf.shape(problem.context)[-1:]], 0))
+      context = tf.cast(problem.context, features.dtype)
+      context = tf.broadcast_to(context, tf.concat(
+          [leading, tf.shape(context)[-1:]], 0))
       features = tf.concat([features, context], -1)
-    return problem.reduce_latent(self.network(features))
+    return self.network(features)

@@ -72,6 +72,12 @@ def top_two(log_pi, seed):
   return index, second_given(noisy, index)
 
 
+def _logaddexp(a, b):
+  """`log(exp(a) + exp(b))`, exact for infinite `a` with finite gradients."""
+  larger = tf.maximum(a, b)
+  return larger + tf.math.log1p(tf.exp(-tf.abs(a - b)))
+
+
 def conditional_gumbel(log_pi, index, u):
   """Noisy logits `v ~ log pi + g | argmax(v) = index` from uniforms `u`.
 
@@ -79,19 +85,32 @@ def conditional_gumbel(log_pi, index, u):
 
   ```none
   v_b = -log(-log u_b)
-  v_i = -log(-log(u_i) / pi_i - log(u_b))         for i != b
+  v_i = -log(-log(u_i) / pi_i - log(u_b))                        for i != b
+      = -logaddexp(log(-log u_i) - log pi_i, log(-log u_b))
   ```
 
+  Computed in the second, log-space form: `1 / pi_i` overflows float32 once
+  `log pi_i < -88.7`, and is infinite for outcomes of probability 0 (whose
+  conditional noisy logit is then `-inf`, with finite gradients).
   Differentiable in `log_pi` (the reparameterisation REBAR and RELAX use).
   """
-  b_hot = tf.one_hot(index, tf.shape(log_pi)[-1], dtype=log_pi.dtype)
-  log_u = tf.math.log(u)
-  log_ub = tf.reduce_sum(b_hot * log_u, axis=-1, keepdims=True)
-  top = -tf.math.log(-log_ub)
-  others = -tf.math.log(-log_u * tf.exp(-log_pi) - log_ub)
-  return tf.where(b_hot > 0, tf.broadcast_to(top, tf.shape(others)), others)
+  hit = tf.equal(tf.range(tf.shape(log_pi)[-1]), index[..., tf.newaxis])
+  log_exponential = tf.math.log(-tf.math.log(u))          # log(-log u)
+  at_b = tf.reduce_sum(
+      tf.where(hit, log_exponential, tf.zeros_like(log_exponential)),
+      axis=-1, keepdims=True)
+  others = -_logaddexp(log_exponential - log_pi, at_b)
+  return tf.where(hit, tf.broadcast_to(-at_b, tf.shape(others)), others)
 
 
 def relaxed(noisy_logits, temperature):
-  """Gumbel-Softmax relaxation `softmax(noisy_logits / tau)`."""
-  return tf.math.softmax(noisy_logits / temperature)
+  """Gumbel-Softmax relaxation `softmax(noisy_logits / tau)`.
+
+  Noisy logits of probability-0 outcomes (`-inf`) are raised to
+  `MASKED_LOGIT` first: the value is the same (`exp` of either is 0), but
+  `d(v / tau) / d tau = -v / tau^2` would be infinite there and turn a learned
+  temperature's gradient into `0 * inf = NaN`.
+  """
+  finite = tf.maximum(noisy_logits,
+                      tf.constant(MASKED_LOGIT, noisy_logits.dtype))
+  return tf.math.softmax(finite / temperature)

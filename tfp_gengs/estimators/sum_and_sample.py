@@ -28,6 +28,25 @@ g_hat* = (1 - pi(s1)) (f(s2) - f(s1)) grad log pi(s2)
 (unbiased given `s1`, because `E_q[grad log pi(z)] = -grad pi(s1) /
 (1 - pi(s1))` and `pi(s1) grad log pi(s1) = grad pi(s1)`). Two evaluations
 of `f`. The loss estimate is `pi(s1) f(s1) + (1 - pi(s1)) f(s2)`.
+
+#### Several latents per learning signal (`latent_ndims > 0`, a VAE)
+
+Summing over the categories of `D` latents jointly needs `m^D` evaluations
+(paper §6.1). Instead, each latent `j` is Rao-Blackwellised conditionally on
+the others held at a base sample `z_{-j} = b_{-j}` (drawn from `pi_{-j}`,
+independent of latent `j`'s noise), which keeps every estimator unbiased:
+
+```none
+g_hat_j = pi_j(s1) f(b_{-j}, s1_j) grad log pi_j(s1_j)
+          + (1 - pi_j(s1)) f(b_{-j}, s2_j) grad log pi_j(s2_j)
+```
+
+StoRB(*) takes `b = s1` (itself a sample from `pi`), so `f(b_{-j}, s1_j) =
+f(s1)` is shared: `1 + D` evaluations of `f`. DetRB(*) needs a separate
+base: the Gumbel-Max sample `b = argmax(log pi + g)` of the same noise that
+draws `s2` (its latents are independent), and `f` at `(b_{-j}, s1_j)` and
+`(b_{-j}, s2_j)` for every `j`: `1 + 2 D` evaluations. The loss estimate is
+then `f(b)`.
 """
 
 import tensorflow.compat.v2 as tf
@@ -35,60 +54,99 @@ import tensorflow.compat.v2 as tf
 from tfp_gengs.estimators import base
 from tfp_gengs.estimators import sampling
 
-__all__ = ['SumAndSample', 'DetRB', 'StoRB', 'two_category_losses']
+__all__ = ['SumAndSample', 'DetRB', 'StoRB', 'TwoCategories']
 
 
-def two_category_losses(problem, first, second):
-  """`(f(s1), f(s2), pi(s1), pi(s2), 1 - pi(s1), 1 - pi(s2))`, model shape."""
-  losses = problem.evaluate(problem.values(tf.stack([first, second])))
-  log_p = tf.stack([tf.reduce_sum(
-      tf.one_hot(i, problem.num_outcomes, dtype=problem.log_pi.dtype) *
-      problem.log_pi, axis=-1) for i in (first, second)])
-  # 1 - p from log p without cancellation.
-  rest = -tf.math.expm1(log_p)
-  return losses[0], losses[1], tf.exp(log_p[0]), tf.exp(log_p[1]), rest[0], \
-      rest[1]
+class TwoCategories:
+  """`f`, `pi` and `1 - pi` at two categories `a`, `b` of every latent.
+
+  Attributes (`batch_shape`, one per latent, unless said otherwise):
+    f_a, f_b: `f` with latent `j` at `a_j` (resp. `b_j`) and the others at
+      the base sample.
+    p_a, rest_a, rest_b: `pi_j(a_j)`, `1 - pi_j(a_j)`, `1 - pi_j(b_j)`.
+    f_base: `model_shape`, `f` at the base sample (`None` with one latent
+      and a separate base: not needed there).
+  """
+
+  def __init__(self, problem, first, second, base_index=None):
+    if problem.num_latents == 1:           # f at s1 and s2 only
+      losses = problem.evaluate(problem.values(tf.stack([first, second])))
+      f_first, f_second = losses[0], losses[1]
+      self.f_base = f_first if base_index is None else None
+    else:
+      shared = base_index is None          # the base sample is `first`
+      base_index = first if shared else base_index
+      swaps = [problem.one_at_a_time(base_index, second)]
+      if not shared:
+        swaps.insert(0, problem.one_at_a_time(base_index, first))
+      points = tf.concat([base_index[tf.newaxis]] + swaps, 0)
+      losses = problem.evaluate(problem.values(points))
+      d = problem.num_latents
+      self.f_base = losses[0]
+      f_first = (problem.broadcast_to_latents(losses[0]) if shared else
+                 problem.per_latent(losses[1:1 + d]))
+      f_second = problem.per_latent(losses[-d:])
+    self.f_a, self.f_b = f_first, f_second
+    log_p = tf.stack([problem.log_prob_of(first),
+                      problem.log_prob_of(second)])
+    rest = -tf.math.expm1(log_p)           # 1 - p without cancellation
+    self.p_a = tf.exp(log_p[0])
+    self.rest_a, self.rest_b = rest[0], rest[1]
 
 
 class SumAndSample(base.GradientEstimator):
   """Sum-and-sample with one summed category (see the module docstring)."""
 
-  num_evaluations = 2
-
-  def __init__(self, stochastic, builtin_baseline=False, name=None):
+  def __init__(self, stochastic, builtin_baseline=False, latent_ndims=0,
+               name=None):
     self.stochastic = stochastic
     self.builtin_baseline = builtin_baseline
     base_name = 'StoRB' if stochastic else 'DetRB'
     self.display_name = base_name + ('*' if builtin_baseline else '')
     super().__init__(
-        latent_ndims=0,
+        latent_ndims=latent_ndims,
         name=name or base_name + ('Star' if builtin_baseline else ''))
 
+  def evaluations(self, num_latents):
+    """Evaluations of `f` per estimate with `num_latents` latents."""
+    if num_latents == 1:
+      return 2
+    return 1 + (1 if self.stochastic else 2) * num_latents
+
+  @property
+  def num_evaluations(self):
+    return self.evaluations(1)
+
   def _estimate(self, problem, seed):
-    problem.require_independent_latents(self.display_name)
     if self.stochastic:
       first, second = sampling.top_two(problem.log_pi, seed)
-      first, second = first[0], second[0]
+      first, second, base_index = first[0], second[0], None
     else:
       first = tf.argmax(problem.log_pi, axis=-1, output_type=tf.int32)
-      _, noisy = sampling.gumbel_max(problem.log_pi, 1, seed)
+      index, noisy = sampling.gumbel_max(problem.log_pi, 1, seed)
       second = sampling.second_given(noisy[0], first)
-    f1, f2, p1, _, rest1, _ = two_category_losses(problem, first, second)
-    value = p1 * f1 + rest1 * f2
+      base_index = index[0]
+    c = TwoCategories(problem, first, second, base_index)
+    if problem.num_latents == 1:
+      value = c.p_a * c.f_a + c.rest_a * c.f_b
+    else:
+      value = c.f_base
     index = tf.stack([first, second])
     if self.builtin_baseline:
-      weights = tf.stack([tf.zeros_like(f1), rest1 * (f2 - f1)])
+      weights = tf.stack([tf.zeros_like(c.f_a), c.rest_a * (c.f_b - c.f_a)])
     else:
-      weights = tf.stack([p1 * f1, rest1 * f2])
-    grad = problem.score_gradient(index, tf.stop_gradient(weights))
+      weights = tf.stack([c.p_a * c.f_a, c.rest_a * c.f_b])
+    grad = problem.score_gradient_per_latent(index, tf.stop_gradient(weights))
     return value, grad, None, None
 
 
-def DetRB(builtin_baseline=False):  # pylint: disable=invalid-name
+def DetRB(builtin_baseline=False, latent_ndims=0):  # pylint: disable=invalid-name
   """DetRB (Liu et al. 2019), `m = 1`; `builtin_baseline` gives DetRB*."""
-  return SumAndSample(stochastic=False, builtin_baseline=builtin_baseline)
+  return SumAndSample(stochastic=False, builtin_baseline=builtin_baseline,
+                      latent_ndims=latent_ndims)
 
 
-def StoRB(builtin_baseline=False):  # pylint: disable=invalid-name
+def StoRB(builtin_baseline=False, latent_ndims=0):  # pylint: disable=invalid-name
   """StoRB (Kool et al. 2020), `m = 1`; `builtin_baseline` gives StoRB*."""
-  return SumAndSample(stochastic=True, builtin_baseline=builtin_baseline)
+  return SumAndSample(stochastic=True, builtin_baseline=builtin_baseline,
+                      latent_ndims=latent_ndims)

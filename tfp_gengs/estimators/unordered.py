@@ -25,6 +25,9 @@ the conditional expectation of StoRB* given the set. Both are unbiased
 (`E[g_hat] = sum_a pi_a f(a) grad log pi_a`; checked in the tests). The
 paper's "one category" setting is read as the smallest sample that is not
 plain REINFORCE, `k = 2`: one category plus the sampled one, as for StoRB.
+With several latents per learning signal each latent is treated
+conditionally on the others held at the first draw (as StoRB in
+`sum_and_sample`): `1 + D` evaluations of `f` for `D` latents.
 """
 
 import tensorflow.compat.v2 as tf
@@ -39,29 +42,42 @@ __all__ = ['UNORD']
 class UNORD(base.GradientEstimator):
   """Unordered set estimator, `k = 2` (see the module docstring)."""
 
-  num_evaluations = 2
-
-  def __init__(self, builtin_baseline=False, name=None):
+  def __init__(self, builtin_baseline=False, latent_ndims=0, name=None):
     self.builtin_baseline = builtin_baseline
     self.display_name = 'UNORD' + ('*' if builtin_baseline else '')
-    super().__init__(latent_ndims=0,
+    super().__init__(latent_ndims=latent_ndims,
                      name=name or 'UNORD' + ('Star' if builtin_baseline
                                              else ''))
 
+  def evaluations(self, num_latents):
+    """Evaluations of `f` per estimate with `num_latents` latents."""
+    return 2 if num_latents == 1 else 1 + num_latents
+
+  @property
+  def num_evaluations(self):
+    return self.evaluations(1)
+
   def _estimate(self, problem, seed):
-    problem.require_independent_latents(self.display_name)
     first, second = sampling.top_two(problem.log_pi, seed)
     first, second = first[0], second[0]
-    fa, fb, _, _, rest_a, rest_b = sum_and_sample.two_category_losses(
-        problem, first, second)
-    norm = rest_a + rest_b
-    w_a, w_b = rest_b / norm, rest_a / norm
-    value = w_a * fa + w_b * fb
+    c = sum_and_sample.TwoCategories(problem, first, second)
+    norm = c.rest_a + c.rest_b
+    # `norm = 0` only when a latent has one possible outcome (then `a = b`
+    # and the weights do not matter): split evenly instead of 0 / 0.
+    degenerate = norm <= 0.
+    safe_norm = tf.where(degenerate, tf.ones_like(norm), norm)
+    half = 0.5 * tf.ones_like(norm)
+    w_a = tf.where(degenerate, half, c.rest_b / safe_norm)
+    w_b = tf.where(degenerate, half, c.rest_a / safe_norm)
+    if problem.num_latents == 1:
+      value = w_a * c.f_a + w_b * c.f_b
+    else:
+      value = c.f_base
     index = tf.stack([first, second])
     if self.builtin_baseline:
-      c = rest_a * rest_b / norm * (fa - fb)
-      weights = tf.stack([c, -c])
+      cv = c.rest_a * c.rest_b / safe_norm * (c.f_a - c.f_b)
+      weights = tf.stack([cv, -cv])
     else:
-      weights = tf.stack([w_a * fa, w_b * fb])
-    grad = problem.score_gradient(index, tf.stop_gradient(weights))
+      weights = tf.stack([w_a * c.f_a, w_b * c.f_b])
+    grad = problem.score_gradient_per_latent(index, tf.stop_gradient(weights))
     return value, grad, None, None
