@@ -81,6 +81,9 @@ _FACTORIES = {
     'RF*': lambda s: RFStar(s['num_samples'], latent_ndims=s['latent_ndims']),
     'NVIL': lambda s: NVIL(normalize_variance=s['normalize_variance'],
                            latent_ndims=s['latent_ndims'], seed=s['seed']),
+    'NVIL(unnormalised)': lambda s: NVIL(
+        normalize_variance=False, latent_ndims=s['latent_ndims'],
+        seed=s['seed'], display_name='NVIL(unnormalised)'),
     'MuProp': lambda s: MuProp(latent_ndims=s['latent_ndims']),
     'VIMCO': lambda s: VIMCO(s['vimco_samples'], s['vimco_objective'],
                              latent_ndims=s['latent_ndims']),
@@ -100,6 +103,8 @@ _FACTORIES = {
         s['temperature'], latent_ndims=s['latent_ndims']),
     'GenGS-RB': lambda s: GenGSRB(s['temperature'], s['rb_construction'],
                                   latent_ndims=s['latent_ndims']),
+    'GenGS-RB(detached)': lambda s: GenGSRB(
+        s['temperature'], 'detached', latent_ndims=s['latent_ndims']),
 }
 
 NAMES = tuple(_FACTORIES)

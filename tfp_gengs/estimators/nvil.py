@@ -42,8 +42,10 @@ class NVIL(base.GradientEstimator):
   display_name = 'NVIL'
 
   def __init__(self, hidden_units=32, decay=0.8, normalize_variance=True,
-               latent_ndims=0, seed=0, name='NVIL'):
+               latent_ndims=0, seed=0, display_name=None, name='NVIL'):
     super().__init__(latent_ndims=latent_ndims, name=name)
+    if display_name:
+      self.display_name = display_name
     self.baseline = baselines.MLP(hidden_units, seed=seed, name='baseline')
     self.moments = baselines.RunningMoments(decay, name='moments')
     self.normalize_variance = normalize_variance
