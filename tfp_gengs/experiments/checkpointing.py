@@ -1,0 +1,118 @@
+"""Resumable experiment state: a TensorFlow checkpoint plus a JSON record.
+
+A run is resumable when everything that decides its future is either in the
+checkpoint or a function of things that are:
+
+* variables (model weights, optimizer slots and step counters, learned
+  control variates, temperatures): the `tf.train.Checkpoint` of the
+  trackables given here;
+* Python state (epoch counter, per-epoch history, elapsed time, the best
+  validation score): the JSON record, which names the checkpoint it belongs
+  to and is written last, so it is the commit point of a save;
+* randomness: the experiments draw it from stateless seeds that are a
+  function of `(seed, epoch, step)`, so nothing random needs saving.
+
+```none
+DIR/checkpoints/ckpt-<epoch>.{index,data-*}   the last `keep` epoch saves
+DIR/checkpoints/state.json                    {settings, state, checkpoint}
+DIR/checkpoints/best.{index,data-*}           the best-so-far weights
+```
+
+A run killed at any point resumes from the last completed save; one killed
+between writing a checkpoint and its record resumes from the save before,
+and recomputes that epoch identically.
+"""
+
+import glob
+import os
+
+import tensorflow.compat.v2 as tf
+
+from tfp_gengs.experiments import output
+
+__all__ = ['EpochCheckpoint', 'SettingsMismatchError']
+
+
+class SettingsMismatchError(ValueError):
+  """Resuming a run whose saved settings differ from the current ones."""
+
+
+class EpochCheckpoint:
+  """Saves and restores a run at epoch boundaries.
+
+  Args:
+    directory: the checkpoint folder (created).
+    settings: JSON-able dict of the run's settings; a resume with other
+      settings (outside `ignore`) is refused.
+    trackables: dict name -> trackable (Keras models, optimizers,
+      `tf.Module`s, `tf.Variable`s), checkpointed together.
+    best: dict name -> trackable of what `save_best` keeps (default: all).
+    keep: how many epoch checkpoints to keep on disk.
+    ignore: settings keys that may change on resume (e.g. the number of
+      epochs, to extend a finished run).
+  """
+
+  STATE = 'state.json'
+
+  def __init__(self, directory, settings, trackables, best=None, keep=2,
+               ignore=()):
+    self.folder = output.OutputFolder(directory)
+    self.settings = output.to_jsonable(settings)
+    self.checkpoint = tf.train.Checkpoint(**trackables)
+    self.best = tf.train.Checkpoint(**(best or trackables))
+    self.keep = int(keep)
+    self.ignore = tuple(ignore)
+
+  def _comparable(self, settings):
+    return {k: v for k, v in settings.items() if k not in self.ignore}
+
+  def restore(self):
+    """Restores the last save; returns its state dict, or `None` if none.
+
+    Raises:
+      SettingsMismatchError: the saved run had other settings.
+    """
+    record = self.folder.read_json(self.STATE)
+    if record is None:
+      return None
+    saved = self._comparable(record['settings'])
+    current = self._comparable(self.settings)
+    if saved != current:
+      changed = sorted(k for k in set(saved) | set(current)
+                       if saved.get(k) != current.get(k))
+      raise SettingsMismatchError(
+          f'Cannot resume from {self.folder.root}: its run had other '
+          'settings (' + ', '.join(
+              f'{k}: saved {saved.get(k)!r}, now {current.get(k)!r}'
+              for k in changed) + '). Use another output folder, or the '
+          'same settings.')
+    prefix = os.path.join(self.folder.root, record['checkpoint'])
+    self.checkpoint.read(prefix).assert_existing_objects_matched()
+    return record['state']
+
+  def save(self, epoch, state):
+    """Checkpoints the trackables and `state` (JSON-able) after `epoch`."""
+    name = f'ckpt-{int(epoch)}'
+    self.checkpoint.write(os.path.join(self.folder.root, name))
+    self.folder.write_json(self.STATE, dict(settings=self.settings,
+                                            checkpoint=name, state=state))
+    self._prune()
+
+  def _prune(self):
+    names = {os.path.basename(p).split('.')[0] for p in glob.glob(
+        os.path.join(self.folder.root, 'ckpt-*'))}
+    names = sorted(names, key=lambda n: int(n.split('-')[1]))
+    for name in names[:-self.keep]:
+      for path in glob.glob(os.path.join(self.folder.root, name + '.*')):
+        os.remove(path)
+
+  def save_best(self):
+    """Keeps the current values of the `best` trackables."""
+    self.best.write(os.path.join(self.folder.root, 'best'))
+
+  def restore_best(self):
+    """Loads the values kept by `save_best` (raises if there are none)."""
+    prefix = os.path.join(self.folder.root, 'best')
+    if not glob.glob(prefix + '.index'):
+      raise FileNotFoundError(f'No best checkpoint in {self.folder.root}.')
+    self.best.read(prefix).assert_existing_objects_matched()
