@@ -1,0 +1,620 @@
+r"""The discrete-latent VAE study of the GenGS paper (§6.2, Table 1, Figure 4).
+
+Every latent dimension of a VAE on binarized MNIST or OMNIGLOT follows a
+count prior (Poisson(2), Poisson(3), Geometric(.25), Geometric(.5),
+NegativeBinomial(3, .5), NegativeBinomial(5, .3)), truncated to a window;
+the encoder is trained with GenGS (explicit, implicit, straight-through;
+the Keras 3 layers of `tfp_gengs.layers`) or with a baseline gradient
+estimator of `tfp_gengs.estimators` (RF*, NVIL, MuProp, VIMCO(5), REBAR,
+RELAX, StoRB*). One run per invocation (or a sequential grid):
+
+```
+python -m tfp_gengs.experiments.vae --output_dir=runs/vae/mnist-poisson2-im \
+    --dataset=mnist --prior=poisson2 --estimator=gengs_implicit --seed=0 \
+    --data_dir=/path/to/data
+python -m tfp_gengs.experiments.vae --output_dir=... --resume   # continue
+python -m tfp_gengs.experiments.vae --quick --output_dir=/tmp/vae_quick
+# A grid, run one after the other into DIR/<dataset>-<prior>-<est>-s<seed>:
+python -m tfp_gengs.experiments.vae --output_dir=runs/vae \
+    --estimator=gengs_implicit,gengs_explicit --prior=poisson2 --seed=0,1,2
+```
+
+Output (`--output_dir`): `results.json` (every setting and number, the
+per-epoch history), `summary.md`, `curves.png`, `reconstructions.png`
+(Figure 4 style), `latent_histograms.png`, `tensorboard/`, `checkpoints/`
+(every epoch; `--resume` continues a killed run to the same final numbers).
+
+#### Evaluation (see `vae_evaluation`)
+
+On the test set, for the model with the best validation score: (a) the
+negative ELBO with relaxed samples at the temperature of that epoch, (b)
+with hard samples (exact outcomes: the honest ELBO of the discrete model),
+both over `--eval_samples` posterior samples with common noise, (c) the
+IWAE bound of `-log p(x)` with `--iw_samples` hard samples on the first
+`--iw_examples` test examples (0: all). Plus the exact KL, the number of
+collapsed latent dimensions (mean KL < 0.01 nats), reconstructions and
+latent-count histograms.
+
+#### Settings the paper leaves open (its appendix K is not available)
+
+Chosen here; each is a flag and is written beside the numbers:
+
+* Architecture: MLP encoder 784-512-256-(d or d*n), decoder d-256-512-784,
+  ReLU, Bernoulli likelihood, `d = 50` latent dimensions (the sizes of the
+  paper's categorical-VAE predecessors and of the project's earlier probe).
+  The decoder's output bias starts at the logits of the training pixel means
+  (Burda et al.'s initialisation; it only shortens the first epoch).
+* Posterior: explicit (the family's parameter per dimension: log-rate, or
+  logit of the success probability) or implicit (logits of pi over the
+  window). The baselines use `--inference` (default implicit: the same
+  posterior family as GenGS (Im.), so the estimator is the only difference).
+* Truncation: `{0..high}`, `high` the smallest integer with prior tail
+  `P(X > high) <= 1e-6` (Poisson(2): {0..12}, Poisson(3): {0..14},
+  Geometric(.25): {0..48}, Geometric(.5): {0..19}, NegBin(3, .5): {0..26},
+  NegBin(5, .3): {0..17}); TFP's parameterisation of the families.
+* Temperature: `tau = max(0.5, exp(-2e-5 step))` (Jang et al.'s schedule),
+  which reaches 0.5 after about 35,000 steps (70 MNIST epochs); REBAR and
+  RELAX learn their own temperature (initial 1).
+* Optimiser: Adam, learning rate 1e-3 (control variates: Adam 1e-3),
+  batch 100, 300 epochs; KL weight 1 (`--kl_warmup_epochs` for a linear
+  warm-up, off by default).
+* Baselines: RF* with 2 samples, VIMCO with 5 samples on the 5-sample bound,
+  NVIL/RELAX networks read the image `x`, StoRB* with one latent at a time.
+* Model selection: the epoch with the lowest validation negative ELBO with
+  hard samples (1 sample per example): the honest metric, and the one we
+  report. MNIST: the canonical 10,000 validation images. OMNIGLOT: 1,345
+  images held out of the 24,345 training images (seeded), leaving 23,000.
+* Randomness: the data order of epoch `e` and every step's noise are
+  stateless functions of `(seed, e, step)`, so a resumed run repeats an
+  uninterrupted one.
+"""
+
+import dataclasses
+import os
+import time
+
+from absl import app
+from absl import flags
+import keras
+import numpy as np
+import tensorflow.compat.v2 as tf
+
+from tfp_gengs import layers as gengs_layers
+from tfp_gengs.experiments import checkpointing
+from tfp_gengs.experiments import distribute
+from tfp_gengs.experiments import output
+from tfp_gengs.experiments import plots
+from tfp_gengs.experiments import progress
+from tfp_gengs.experiments import tensorboard
+from tfp_gengs.experiments import vae_evaluation
+from tfp_gengs.experiments import vae_model
+from tfp_gengs.experiments import vae_report
+from tfp_gengs.experiments import vae_training
+
+GENGS_METHODS = ('gengs_implicit', 'gengs_explicit', 'gengs_st',
+                 'deterministic')
+BASELINES = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*')
+ESTIMATORS = GENGS_METHODS + BASELINES
+DATASETS = ('mnist', 'omniglot', 'npz')
+COLLAPSE_THRESHOLD = 0.01
+
+# Settings that may change when resuming (they do not change training).
+_RESUMABLE = ('output_dir', 'resume', 'data_dir', 'epochs',
+              'log_every_seconds', 'stop_after_steps', 'eval_samples',
+              'iw_samples', 'iw_examples', 'figure_examples')
+
+
+class Interrupted(Exception):
+  """Raised by `--stop_after_steps` (a simulated kill, for tests)."""
+
+
+@dataclasses.dataclass
+class Config:
+  """Every setting of one run (the flags, and the tests' entry point)."""
+  output_dir: str = 'runs/vae'
+  dataset: str = 'mnist'
+  data_dir: str = None
+  data_path: str = None
+  prior: str = 'poisson2'
+  estimator: str = 'gengs_implicit'
+  inference: str = None
+  seed: int = 0
+  epochs: int = 300
+  batch_size: int = 100
+  learning_rate: float = 1e-3
+  aux_learning_rate: float = 1e-3
+  latent_dims: int = 50
+  hidden: tuple = (512, 256)
+  activation: str = 'relu'
+  tail_mass: float = 1e-6
+  tau_initial: float = 1.
+  tau_min: float = .5
+  tau_rate: float = 2e-5
+  tau_update_every: int = 1
+  kl_warmup_epochs: int = 0
+  rf_samples: int = 2
+  vimco_samples: int = 5
+  train_examples: int = 0
+  valid_size: int = 1345
+  valid_samples: int = 1
+  eval_samples: int = 10
+  iw_samples: int = 100
+  iw_examples: int = 0
+  figure_examples: int = 10
+  strategy: str = 'default'
+  resume: bool = False
+  log_every_seconds: float = 30.
+  stop_after_steps: int = 0
+
+  def resolved(self):
+    """A copy with `inference` filled in and the choices checked."""
+    if self.estimator not in ESTIMATORS:
+      raise ValueError(f'Unknown estimator {self.estimator!r}; choose from '
+                       f'{ESTIMATORS}.')
+    if self.prior not in vae_model.PRIORS:
+      raise ValueError(f'Unknown prior {self.prior!r}; choose from '
+                       f'{tuple(vae_model.PRIORS)}.')
+    if self.dataset not in DATASETS:
+      raise ValueError(f'Unknown dataset {self.dataset!r}; choose from '
+                       f'{DATASETS}.')
+    inference = {'gengs_implicit': 'implicit',
+                 'gengs_explicit': 'explicit'}.get(self.estimator,
+                                                   self.inference)
+    return dataclasses.replace(self, inference=inference or 'implicit',
+                               hidden=tuple(int(h) for h in self.hidden))
+
+
+def quick(config):
+  """`--quick`: a few minutes on 2 CPU cores, the full pipeline."""
+  return dataclasses.replace(config, epochs=3, train_examples=5000,
+                             iw_examples=500, eval_samples=2,
+                             iw_samples=20)
+
+
+def _explained(config, window, data_dim):
+  """`(setting, value, why)` rows for the report."""
+  c = config
+  validation = {'mnist': 'the canonical 10,000 images',
+                'omniglot': f'{c.valid_size} images held out of train '
+                            '(seeded)'}.get(c.dataset, 'given')
+  return [
+      ('dataset', c.dataset + (' (our 28×28 derivation, not Burda\'s split)'
+                               if c.dataset == 'omniglot' else ''),
+       'paper §6.2'),
+      ('prior', f'{window["prior"]} per latent dimension', 'paper §6.2'),
+      ('estimator', f'{c.estimator} ({vae_report.DISPLAY[c.estimator]})',
+       'Table 1 column'),
+      ('posterior', c.inference, 'paper §4.1; baselines use the same '
+       'family as GenGS (Im.) by default'),
+      ('truncation', f'{{{window["low"]}..{window["high"]}}}, tail on the '
+       f'ends', f'prior tail P(X > high) <= {c.tail_mass:g}'),
+      ('latent dimensions d', c.latent_dims, 'not stated; as in '
+       'categorical-VAE work and the earlier probe'),
+      ('encoder / decoder', f'{data_dim}-{"-".join(map(str, c.hidden))}-'
+       f'(d·n or d), d-{"-".join(map(str, reversed(c.hidden)))}-{data_dim}, '
+       f'{c.activation}; Bernoulli likelihood', 'not stated'),
+      ('temperature', f'max({c.tau_min:g}, {c.tau_initial:g}·exp(-'
+       f'{c.tau_rate:g}·step)), every {c.tau_update_every} step(s)',
+       'not stated; Jang et al. schedule'),
+      ('optimiser', f'Adam lr {c.learning_rate:g}, batch {c.batch_size}, '
+       f'{c.epochs} epochs; control variates Adam lr '
+       f'{c.aux_learning_rate:g}', 'not stated'),
+      ('KL weight', 'warm-up over %d epochs' % c.kl_warmup_epochs
+       if c.kl_warmup_epochs else '1', 'the ELBO'),
+      ('RF* / VIMCO samples', f'{c.rf_samples} / {c.vimco_samples} '
+       '(VIMCO on the k-sample bound)', 'paper: VIMCO(5)'),
+      ('model selection', f'lowest validation -ELBO, hard samples, S = '
+       f'{c.valid_samples}', 'the honest metric; never the test set'),
+      ('validation', validation, 'model selection only'),
+      ('training examples', c.train_examples or 'all', ''),
+      ('test evaluation', f'S = {c.eval_samples} samples (relaxed and hard, '
+       f'common noise); IWAE k = {c.iw_samples} on '
+       f'{c.iw_examples or "all"} test examples', ''),
+      ('seed', c.seed, 'data order and noise: functions of (seed, epoch, '
+       'step)'),
+  ]
+
+
+def load_data(config):
+  """`(train, valid, test)` float32 `[N, 784]` arrays in {0, 1}."""
+  if config.dataset == 'npz':
+    if not config.data_path:
+      raise ValueError('--dataset=npz needs --data_path=FILE.npz with '
+                       'arrays train, valid, test.')
+    with np.load(config.data_path) as f:
+      return tuple(np.asarray(f[k], np.float32)
+                   for k in ('train', 'valid', 'test'))
+  from tfp_gengs import datasets  # pylint: disable=g-import-not-at-top
+  if config.dataset == 'mnist':
+    splits = datasets.binarized_mnist(config.data_dir)
+    return splits.train, splits.valid, splits.test
+  splits = datasets.omniglot(config.data_dir)
+  train, valid = datasets.split_validation(splits.train, config.valid_size,
+                                           seed=0)
+  return train, valid, splits.test
+
+
+def _seed(*parts):
+  """A stateless int32 pair from integers (`SeedSequence` hashing)."""
+  state = np.random.SeedSequence([int(p) for p in parts]).generate_state(2)
+  return tuple(int(s) & 0x7fffffff for s in state)
+
+
+# Tags separating the random streams of one run.
+_ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
+
+
+def _distribute_batch(strategy, batch):
+  """The global batch split into contiguous per-replica parts."""
+  replicas = strategy.num_replicas_in_sync
+  if replicas == 1:
+    return tf.constant(batch)
+  per = len(batch) // replicas
+
+  def part(context):
+    r = context.replica_id_in_sync_group
+    return tf.constant(batch[r * per:(r + 1) * per])
+
+  return strategy.experimental_distribute_values_from_function(part)
+
+
+def _build(config, train, strategy):
+  """VAE, objective, optimizers and trainer, made in the strategy's scope."""
+  with strategy.scope():
+    vae, window = vae_model.build_vae(
+        config.prior, config.inference, latent_dims=config.latent_dims,
+        hidden=config.hidden, activation=config.activation,
+        tail_mass=config.tail_mass, temperature=config.tau_initial,
+        straight_through=config.estimator == 'gengs_st',
+        inference_output=('mean' if config.estimator == 'deterministic'
+                          else 'sample'),
+        seed=config.seed, data_dim=train.shape[1],
+        pixel_mean=train.mean(0))
+    estimator = None
+    if config.estimator in GENGS_METHODS:
+      objective = vae_training.GenGSObjective(
+          vae, deterministic=config.estimator == 'deterministic')
+    else:
+      estimator = vae_training.make_estimator(
+          config.estimator, seed=config.seed, temperature=config.tau_initial,
+          rf_samples=config.rf_samples, vimco_samples=config.vimco_samples)
+      objective = vae_training.EstimatorObjective(
+          vae, estimator, k_sample_bound=config.estimator == 'VIMCO')
+    optimizer = keras.optimizers.Adam(config.learning_rate)
+    aux_optimizer = keras.optimizers.Adam(config.aux_learning_rate)
+  trainer = vae_training.Trainer(objective, vae.network_variables, optimizer,
+                                 aux_optimizer, strategy)
+  per_replica = config.batch_size // strategy.num_replicas_in_sync
+  trainer.build(tf.constant(train[:per_replica]))
+  trackables = dict(model=vae.model, optimizer=optimizer,
+                    aux_optimizer=aux_optimizer)
+  if estimator is not None:
+    trackables['estimator'] = estimator
+  return vae, window, trainer, trackables
+
+
+def run(config, data=None, log=None):
+  """Trains and evaluates one configuration; returns the results dict.
+
+  Args:
+    config: a `Config`.
+    data: optional `(train, valid, test)` arrays (else `load_data`).
+    log: callable taking a line (default: print, flushed).
+
+  Raises:
+    Interrupted: after `config.stop_after_steps` steps of this session.
+  """
+  log = log or (lambda line: print(line, flush=True))
+  config = config.resolved()
+  plots.require_matplotlib()
+  strategy = distribute.make_strategy(config.strategy)
+  replicas = strategy.num_replicas_in_sync
+  if config.batch_size % replicas:
+    raise ValueError(f'--batch_size={config.batch_size} must be a multiple '
+                     f'of the {replicas} replicas.')
+  out_dir = config.output_dir
+  if not distribute.is_chief():
+    out_dir = os.path.join(out_dir, f'worker-{distribute.task_index()}')
+  out = output.OutputFolder(out_dir)
+  train, valid, test = data if data is not None else load_data(config)
+  train = np.asarray(train, np.float32)
+  if config.train_examples:
+    train = train[:config.train_examples]
+  valid, test = np.asarray(valid, np.float32), np.asarray(test, np.float32)
+
+  vae, window, trainer, trackables = _build(config, train, strategy)
+  settings = dataclasses.asdict(config)
+  settings['window'] = window
+  ckpt = checkpointing.EpochCheckpoint(
+      os.path.join(out.root, 'checkpoints'), settings,
+      trackables, best=dict(model=vae.model), ignore=_RESUMABLE)
+  state = ckpt.restore() if config.resume else None
+  if state is None and out.exists('checkpoints', ckpt.STATE):
+    if not config.resume:
+      raise ValueError(f'{out.root} holds a run already: pass --resume to '
+                       'continue it, or choose another --output_dir.')
+  state = state or dict(history=[], best_epoch=0, best_valid=None,
+                        elapsed_seconds=0., sessions=0)
+  history = state['history']
+  sessions_before = state['sessions']
+  if history:
+    log(f'Resuming {out.root} after epoch {len(history)}.')
+
+  label = (f'{config.dataset} {window["prior"]} '
+           f'{vae_report.DISPLAY[config.estimator]} seed {config.seed}')
+  steps_per_epoch = len(train) // config.batch_size
+  total_steps = config.epochs * steps_per_epoch
+  step = len(history) * steps_per_epoch
+  schedule = gengs_layers.TemperatureAnnealing(
+      config.tau_initial, config.tau_min, config.tau_rate,
+      update_every=config.tau_update_every)
+  warmup_steps = config.kl_warmup_epochs * steps_per_epoch
+  evaluator = vae_evaluation.Evaluator(vae)
+  writer = tensorboard.ScalarWriter(out.path('tensorboard', 'train'))
+  meter = progress.Progress(total_steps, log, config.log_every_seconds,
+                            start_step=step)
+  log(f'{label}: {config.epochs} epochs x {steps_per_epoch} steps, window '
+      f'{{{window["low"]}..{window["high"]}}}, {replicas} replica(s).')
+  session_steps = 0
+  session_start = time.time()
+  tau = None
+  for epoch in range(len(history), config.epochs):
+    epoch_start = time.time()
+    order = np.random.default_rng(_seed(_ORDER, config.seed, epoch))
+    order = order.permutation(len(train))
+    vae.latent.seed_generator.state.assign(tf.constant(
+        _seed(_LAYER, config.seed, epoch),
+        vae.latent.seed_generator.state.dtype))
+    losses, aux_losses = [], []
+    for i in range(steps_per_epoch):
+      new_tau = schedule.value_at(step)
+      if new_tau != tau:
+        tau = new_tau
+        vae.latent.temperature.assign(tau)
+      beta = min(1., step / warmup_steps) if warmup_steps else 1.
+      batch = train[order[i * config.batch_size:(i + 1) * config.batch_size]]
+      loss, aux = trainer.step(_distribute_batch(strategy, batch),
+                               _seed(_NOISE, config.seed, step), beta)
+      losses.append(loss)
+      aux_losses.append(aux)
+      step += 1
+      session_steps += 1
+      meter.update(step, prefix=f'[epoch {epoch + 1}/{config.epochs}]',
+                   loss=float(np.mean(losses[-50:])), tau=tau)
+      if config.stop_after_steps and session_steps >= config.stop_after_steps:
+        raise Interrupted(f'stopped after {session_steps} steps')
+    train_seconds = time.time() - epoch_start
+    valid_start = time.time()
+    v = evaluator.elbo(valid, tau, config.valid_samples,
+                       _seed(_VALID, config.seed, epoch))
+    record = dict(
+        epoch=epoch + 1, step=step, train_loss=float(np.mean(losses)),
+        aux_loss=float(np.mean(aux_losses)), temperature=tau,
+        kl_weight=beta,
+        valid_neg_elbo_relaxed=float(v['neg_elbo_relaxed'].mean()),
+        valid_neg_elbo_hard=float(v['neg_elbo_hard'].mean()),
+        valid_kl=float(v['kl'].mean()),
+        valid_collapsed_dims=int(np.sum(v['kl_per_dim'] <
+                                        COLLAPSE_THRESHOLD)),
+        train_seconds=train_seconds,
+        valid_seconds=time.time() - valid_start)
+    if (not np.isfinite(record['train_loss']) or
+        not np.isfinite(record['valid_neg_elbo_hard'])):
+      raise FloatingPointError(f'Non-finite loss at epoch {epoch + 1}: '
+                               f'{record}')
+    if (state['best_valid'] is None or
+        record['valid_neg_elbo_hard'] < state['best_valid']):
+      state['best_valid'] = record['valid_neg_elbo_hard']
+      state['best_epoch'] = epoch + 1
+      ckpt.save_best()
+    history.append(record)
+    state['elapsed_seconds'] += time.time() - session_start
+    session_start = time.time()
+    state['sessions'] = sessions_before + 1
+    ckpt.save(epoch + 1, state)
+    writer.write(step, **{k: v for k, v in record.items()
+                          if k not in ('epoch', 'step')})
+    log(f'[epoch {epoch + 1}/{config.epochs}] train {record["train_loss"]:.2f}'
+        f'  valid relaxed {record["valid_neg_elbo_relaxed"]:.2f}  hard '
+        f'{record["valid_neg_elbo_hard"]:.2f}  KL {record["valid_kl"]:.2f}  '
+        f'tau {tau:.3f}  collapsed {record["valid_collapsed_dims"]}  '
+        f'{train_seconds:.1f}+{record["valid_seconds"]:.1f} s')
+  writer.close()
+  results = _finish(config, vae, evaluator, ckpt, state, history, test,
+                    window, label, out, replicas)
+  results['elapsed_seconds'] = (state['elapsed_seconds'] + time.time() -
+                                session_start)
+  results['sessions'] = max(state['sessions'], 1)
+  if distribute.is_chief():
+    out.write_json('results.json', results)
+    out.write_text('summary.md', vae_report.summary(results))
+  log(f'{label}: test -ELBO relaxed '
+      f'{results["test"]["neg_elbo_relaxed"][0]:.2f}, hard '
+      f'{results["test"]["neg_elbo_hard"][0]:.2f}, IWAE(k='
+      f'{config.iw_samples}) -log p(x) <= '
+      f'{results["test"]["neg_log_likelihood_iw"][0]:.2f}; report '
+      f'{out.path("summary.md")}')
+  return results
+
+
+def _mean_se(values):
+  values = np.asarray(values, np.float64)
+  return [float(values.mean()),
+          float(values.std(ddof=1) / np.sqrt(len(values)))
+          if len(values) > 1 else None]
+
+
+def _finish(config, vae, evaluator, ckpt, state, history, test, window,
+            label, out, replicas):
+  """Test evaluation of the best-validation model, figures, results."""
+  ckpt.restore_best()
+  best = history[state['best_epoch'] - 1]
+  tau = best['temperature']
+  vae.latent.temperature.assign(tau)
+  test_start = time.time()
+  t = evaluator.elbo(test, tau, config.eval_samples,
+                     _seed(_TEST, config.seed, 0))
+  iw_x = test[:config.iw_examples] if config.iw_examples else test
+  iw = evaluator.importance_weighted(iw_x, config.iw_samples,
+                                     _seed(_TEST, config.seed, 1))
+  test_seconds = time.time() - test_start
+  outcomes = np.asarray(vae.latent.outcomes)
+  hard = t['hard_sample']                                   # [N, d]
+  index = np.searchsorted(outcomes, hard)
+  counts = np.bincount(index.ravel(), minlength=len(outcomes))
+  prior_pmf = np.exp(np.asarray(vae.latent.prior().logits_parameter(),
+                                np.float64))
+  prior_pmf /= prior_pmf.sum(-1, keepdims=True)
+  kl_per_dim = t['kl_per_dim']
+  busiest = np.argsort(-kl_per_dim)[:3]
+  per_dim = [(f'dimension {j} (KL {kl_per_dim[j]:.2f})',
+              np.bincount(index[:, j], minlength=len(outcomes)) /
+              len(index)) for j in busiest]
+  k = config.figure_examples
+  recon_hard, recon_relaxed = evaluator.reconstructions(
+      test[:k], tau, _seed(_TEST, config.seed, 2))
+  figures = vae_report.figures(
+      out, history, label, test[:k],
+      [('hard z', recon_hard), (f'relaxed z (tau {tau:.2g})', recon_relaxed)],
+      outcomes, counts / counts.sum(), prior_pmf, per_dim)
+  seconds = [h['train_seconds'] for h in history]
+  return dict(
+      label=label,
+      settings=dict(dataclasses.asdict(config), window=window),
+      settings_explained=_explained(config, window, test.shape[1]),
+      window=window,
+      paper=vae_report.paper_value(config.dataset, config.prior,
+                                   config.estimator),
+      best_epoch=state['best_epoch'],
+      test=dict(
+          temperature=tau,
+          neg_elbo_relaxed=_mean_se(t['neg_elbo_relaxed']),
+          neg_elbo_hard=_mean_se(t['neg_elbo_hard']),
+          neg_log_likelihood_iw=_mean_se(-iw),
+          iw_examples=len(iw_x),
+          kl=_mean_se(t['kl']),
+          nll_hard=_mean_se(t['nll_hard']),
+          nll_relaxed=_mean_se(t['nll_relaxed']),
+          kl_per_dim=kl_per_dim,
+          collapse_threshold=COLLAPSE_THRESHOLD,
+          collapsed_dims=int(np.sum(kl_per_dim < COLLAPSE_THRESHOLD)),
+          latent_count_pmf=counts / counts.sum(),
+          prior_pmf=prior_pmf,
+          all_hard_latents_are_outcomes=bool(np.all(
+              np.isin(hard, outcomes)))),
+      seconds_per_epoch=float(np.median(seconds)),
+      valid_seconds_per_epoch=float(np.median(
+          [h['valid_seconds'] for h in history])),
+      test_seconds=test_seconds,
+      replicas=replicas,
+      machine=output.machine(),
+      figures=figures,
+      history=history)
+
+
+FLAGS = flags.FLAGS
+
+
+def _define_flags():
+  d = Config()
+  flags.DEFINE_string('output_dir', d.output_dir, 'Output folder.')
+  flags.DEFINE_bool('quick', False, 'A few minutes: 3 epochs on 5,000 '
+                    'training images, smaller test evaluation.')
+  flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir.')
+  flags.DEFINE_enum('dataset', d.dataset, DATASETS, 'Data set.')
+  flags.DEFINE_string('data_dir', d.data_dir, 'Data folder (default: the '
+                      'loaders\' default).')
+  flags.DEFINE_string('data_path', d.data_path, '--dataset=npz: a .npz '
+                      'with arrays train, valid, test.')
+  flags.DEFINE_list('prior', [d.prior], f'One or more of '
+                    f'{",".join(vae_model.PRIORS)}.')
+  flags.DEFINE_list('estimator', [d.estimator], f'One or more of '
+                    f'{",".join(ESTIMATORS)}.')
+  flags.DEFINE_list('seed', [str(d.seed)], 'One or more seeds.')
+  flags.DEFINE_enum('inference', None, ['explicit', 'implicit'],
+                    'Posterior of gengs_st and the baselines (default '
+                    'implicit).')
+  flags.DEFINE_integer('epochs', d.epochs, 'Training epochs.')
+  flags.DEFINE_integer('batch_size', d.batch_size, 'Global batch size.')
+  flags.DEFINE_float('learning_rate', d.learning_rate, 'Adam learning rate.')
+  flags.DEFINE_float('aux_learning_rate', d.aux_learning_rate,
+                     'Adam learning rate of learned control variates.')
+  flags.DEFINE_integer('latent_dims', d.latent_dims, 'd.')
+  flags.DEFINE_list('hidden', [str(h) for h in d.hidden],
+                    'Encoder hidden widths (decoder mirrored).')
+  flags.DEFINE_string('activation', d.activation, 'Hidden activation.')
+  flags.DEFINE_float('tail_mass', d.tail_mass, 'Prior tail bound of the '
+                     'window.')
+  flags.DEFINE_float('tau_initial', d.tau_initial, 'Initial temperature.')
+  flags.DEFINE_float('tau_min', d.tau_min, 'Minimum temperature.')
+  flags.DEFINE_float('tau_rate', d.tau_rate, 'Annealing rate per step.')
+  flags.DEFINE_integer('tau_update_every', d.tau_update_every,
+                       'Steps between temperature updates.')
+  flags.DEFINE_integer('kl_warmup_epochs', d.kl_warmup_epochs,
+                       'Linear KL warm-up (0: off).')
+  flags.DEFINE_integer('rf_samples', d.rf_samples, 'RF* samples.')
+  flags.DEFINE_integer('vimco_samples', d.vimco_samples, 'VIMCO samples.')
+  flags.DEFINE_integer('train_examples', d.train_examples,
+                       'Use the first N training images (0: all).')
+  flags.DEFINE_integer('valid_size', d.valid_size,
+                       'OMNIGLOT: images held out for validation.')
+  flags.DEFINE_integer('valid_samples', d.valid_samples,
+                       'Posterior samples per validation image.')
+  flags.DEFINE_integer('eval_samples', d.eval_samples,
+                       'Posterior samples per test image (ELBOs).')
+  flags.DEFINE_integer('iw_samples', d.iw_samples, 'IWAE k.')
+  flags.DEFINE_integer('iw_examples', d.iw_examples,
+                       'Test images for the IWAE bound (0: all).')
+  flags.DEFINE_integer('figure_examples', d.figure_examples,
+                       'Test images in reconstructions.png.')
+  flags.DEFINE_enum('strategy', d.strategy, distribute.STRATEGIES,
+                    'tf.distribute strategy.')
+  flags.DEFINE_float('log_every_seconds', d.log_every_seconds,
+                     'Seconds between progress lines.')
+  flags.DEFINE_integer('stop_after_steps', d.stop_after_steps,
+                       'Stop after N steps of this session, as if killed '
+                       '(testing resume).')
+
+
+def configs_from_flags():
+  """One `Config` per (prior, estimator, seed) of the flags."""
+  names = [f.name for f in dataclasses.fields(Config)]
+  base = {n: FLAGS[n].value for n in names
+          if n in FLAGS and n not in ('prior', 'estimator', 'seed')}
+  base['hidden'] = tuple(int(h) for h in FLAGS.hidden)
+  grid = [(p, e, int(s)) for p in FLAGS.prior for e in FLAGS.estimator
+          for s in FLAGS.seed]
+  configs = []
+  for prior, estimator, seed in grid:
+    config = Config(**dict(base, prior=prior, estimator=estimator, seed=seed))
+    if len(grid) > 1:
+      name = f'{config.dataset}-{prior}-{estimator}-s{seed}'
+      config.output_dir = os.path.join(
+          FLAGS.output_dir, name.replace('*', 'star'))
+    if FLAGS.quick:
+      config = quick(config)
+    configs.append(config)
+  return configs
+
+
+def main(argv):
+  del argv
+  configs = configs_from_flags()
+  records = []
+  for config in configs:
+    records.append(run(config))
+  if len(configs) > 1:
+    out = output.OutputFolder(FLAGS.output_dir)
+    table = ['# VAE grid: test negative ELBO', '',
+             '## Hard samples (the honest ELBO)', '',
+             vae_report.grid_table(records, 'neg_elbo_hard'), '',
+             '## Relaxed samples', '',
+             vae_report.grid_table(records, 'neg_elbo_relaxed'), '',
+             '## IWAE bound of -log p(x)', '',
+             vae_report.grid_table(records, 'neg_log_likelihood_iw'), '']
+    out.write_text('table.md', '\n'.join(table))
+
+
+if __name__ == '__main__':
+  _define_flags()
+  app.run(main)

@@ -1,0 +1,210 @@
+"""The discrete-latent VAE of paper §6.2: priors, windows, the Keras model.
+
+Every one of the `d` latent dimensions follows the prior (a count), the
+likelihood is Bernoulli over the 784 pixels, and the posterior is the
+truncated distribution over the prior's window, produced by a
+`gengs.layers` latent layer:
+
+```none
+x [B, 784] -> encoder MLP -> h -> GenGS layer -> z [B, d] -> decoder MLP
+           -> Bernoulli logits [B, 784]
+explicit:  h [B, d]     the family's unconstrained parameter per dimension
+           (log-rate; logit of the success probability), pi = TD(lambda(h))
+implicit:  h [B, d * n] the logits of pi over the n outcomes of the window
+-log p(x | z) = sum_pixels BCE(x, decoder(z))
+KL(q || p)    = sum_d sum_k pi_k (log pi_k - log pi_prior_k)      (exact)
+```
+
+The same `VAE` serves every estimator: GenGS calls the Keras model (the
+layer draws the relaxed sample and adds the KL); the score-function
+baselines use the layer only for `posterior(h)` and `prior()` and hand the
+`TruncatedDiscrete` posterior to `gengs.estimators`.
+
+Windows: `{0, ..., high}` with `high` the smallest integer whose upper tail
+`P(X > high)` under the prior is at most `tail_mass` (the mass above `high`
+goes on `high`, Definition 1). Negative binomial and geometric follow TFP's
+parameterisation (`NegativeBinomial(r, p)`: mean `r p / (1 - p)`;
+`Geometric(p)`: failures before the first success, mean `(1 - p) / p`).
+"""
+
+import collections
+
+import keras
+import numpy as np
+import tensorflow.compat.v2 as tf
+from tensorflow_probability.python.distributions import geometric
+from tensorflow_probability.python.distributions import kullback_leibler
+from tensorflow_probability.python.distributions import negative_binomial
+from tensorflow_probability.python.distributions import poisson
+
+from tfp_gengs import layers as gengs_layers
+
+__all__ = ['PRIORS', 'Prior', 'window', 'VAE', 'build_vae']
+
+# label; distribution(dtype) -> the TFP prior; layer(high, **kw) -> its layer.
+Prior = collections.namedtuple('Prior', ['label', 'distribution', 'layer'])
+
+
+def _poisson(rate):
+  return Prior(
+      f'Poisson({rate:g})',
+      lambda dtype: poisson.Poisson(rate=tf.constant(rate, dtype)),
+      lambda high, **kw: gengs_layers.GenGSPoissonLayer(rate, high, **kw))
+
+
+def _geometric(probs):
+  return Prior(
+      f'Geometric({probs:g})',
+      lambda dtype: geometric.Geometric(probs=tf.constant(probs, dtype)),
+      lambda high, **kw: gengs_layers.GenGSGeometricLayer(probs, high, **kw))
+
+
+def _negative_binomial(total_count, probs):
+  return Prior(
+      f'NegativeBinomial({total_count:g}, {probs:g})',
+      lambda dtype: negative_binomial.NegativeBinomial(
+          tf.constant(total_count, dtype), probs=tf.constant(probs, dtype)),
+      lambda high, **kw: gengs_layers.GenGSNegativeBinomialLayer(
+          total_count, probs, high, **kw))
+
+
+# The six priors of Table 1.
+PRIORS = collections.OrderedDict([
+    ('poisson2', _poisson(2.)),
+    ('poisson3', _poisson(3.)),
+    ('geometric.25', _geometric(.25)),
+    ('geometric.5', _geometric(.5)),
+    ('negbin3.5', _negative_binomial(3., .5)),
+    ('negbin5.3', _negative_binomial(5., .3)),
+])
+
+
+def window(distribution, tail_mass=1e-6, max_high=10_000):
+  """`(0, high, upper tail)`: the smallest `high` with `P(X > high) <= tail`.
+
+  Computed in float64 from the log-PMF summed over `0..max_high`.
+  """
+  k = np.arange(max_high + 1, dtype=np.float64)
+  log_pmf = np.asarray(distribution.log_prob(tf.constant(k, tf.float64)),
+                       np.float64)
+  cdf = np.cumsum(np.exp(log_pmf))
+  upper = np.maximum(1. - cdf, 0.)            # P(X > k)
+  high = int(np.argmax(upper <= tail_mass))
+  if upper[high] > tail_mass:
+    raise ValueError(f'No window up to {max_high} has tail <= {tail_mass}.')
+  return 0, max(high, 1), float(upper[max(high, 1)])
+
+
+class VAE:
+  """Encoder, GenGS latent layer and decoder, plus the Keras model of all.
+
+  Attributes:
+    encoder, decoder: `keras.Sequential` MLPs.
+    latent: the `gengs.layers` latent layer.
+    model: the functional `keras.Model` `x -> decoder logits` (for GenGS).
+    outcomes: float32 `[n]` window outcomes.
+  """
+
+  def __init__(self, encoder, latent, decoder, data_dim):
+    self.encoder = encoder
+    self.latent = latent
+    self.decoder = decoder
+    self.data_dim = data_dim
+    x = keras.Input((data_dim,), name='x')
+    self.model = keras.Model(x, decoder(latent(encoder(x))), name='vae')
+    self.outcomes = tf.constant(latent.outcomes, tf.float32)
+
+  @property
+  def latent_dims(self):
+    return self.latent.latent_dims
+
+  @property
+  def network_variables(self):
+    """Trainable weights of encoder and decoder."""
+    return list(self.model.trainable_variables)
+
+  def prior(self):
+    return self.latent.prior()
+
+  def posterior(self, x, training=False):
+    """The truncated posterior `q(z | x)`, batch shape `[B, d]`."""
+    return self.latent.posterior(self.encoder(x, training=training))
+
+  def kl(self, q):
+    """Exact `KL(q || prior)` per example and dimension, `[B, d]`."""
+    return kullback_leibler.kl_divergence(q, self.prior())
+
+  def negative_log_likelihood(self, x, z, training=False):
+    """`-log p(x | z)`: `x [B, D]`, `z [..., B, d]` -> `[..., B]`."""
+    z = tf.convert_to_tensor(z, tf.float32)
+    lead = tf.shape(z)[:-1]
+    logits = self.decoder(tf.reshape(z, [-1, z.shape[-1]]),
+                          training=training)
+    logits = tf.reshape(logits, tf.concat([lead, [self.data_dim]], 0))
+    labels = tf.broadcast_to(tf.cast(x, logits.dtype), tf.shape(logits))
+    return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=labels, logits=logits), axis=-1)
+
+  def reconstruction(self, z):
+    """Bernoulli means `sigmoid(decoder(z))`, `[B, D]`."""
+    return tf.sigmoid(self.decoder(z, training=False))
+
+
+def _mlp(units, activation, out_units, name, output_bias=None):
+  hidden = [keras.layers.Dense(u, activation=activation,
+                               name=f'{name}_hidden{i}')
+            for i, u in enumerate(units)]
+  bias = ('zeros' if output_bias is None else
+          keras.initializers.Constant(output_bias))
+  out = keras.layers.Dense(out_units, bias_initializer=bias,
+                           name=f'{name}_out')
+  return keras.Sequential(hidden + [out], name=name)
+
+
+def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
+              activation='relu', tail_mass=1e-6, temperature=1.,
+              straight_through=False, inference_output='sample', seed=0,
+              data_dim=784, pixel_mean=None):
+  """The VAE for one of `PRIORS` and an inference mode.
+
+  Args:
+    prior_name: a key of `PRIORS`.
+    inference: `'explicit'` or `'implicit'`.
+    latent_dims: `d`.
+    hidden: encoder hidden widths; the decoder mirrors them.
+    activation: hidden activation.
+    tail_mass: the window's prior upper tail bound (see `window`).
+    temperature: initial `tau` of the layer.
+    straight_through: the layer's straight-through flag.
+    inference_output: the layer's output at inference (`'mean'` for a
+      deterministic bottleneck).
+    seed: the layer's noise seed and the weights' initialisation seed.
+    data_dim: pixels.
+    pixel_mean: optional `[data_dim]` training-data pixel means; the
+      decoder's output bias starts at their logits.
+
+  Returns:
+    `(VAE, window info dict)`.
+  """
+  prior = PRIORS[prior_name]
+  low, high, tail = window(prior.distribution(tf.float64), tail_mass)
+  keras.utils.set_random_seed(seed)
+  latent = prior.layer(high, low=low, temperature=temperature,
+                       inference=inference,
+                       straight_through=straight_through,
+                       inference_output=inference_output, seed=seed,
+                       name='latent')
+  n = latent.num_outcomes
+  encoder = _mlp(hidden, activation,
+                 latent_dims * (n if inference == 'implicit' else 1),
+                 'encoder')
+  output_bias = None
+  if pixel_mean is not None:
+    p = np.clip(np.asarray(pixel_mean, np.float64), 1e-3, 1. - 1e-3)
+    output_bias = np.log(p) - np.log1p(-p)
+  decoder = _mlp(tuple(reversed(hidden)), activation, data_dim, 'decoder',
+                 output_bias)
+  vae = VAE(encoder, latent, decoder, data_dim)
+  info = dict(prior=prior.label, low=low, high=high, num_outcomes=n,
+              prior_upper_tail=tail, tail_mass=tail_mass)
+  return vae, info
