@@ -179,12 +179,19 @@ def versions(python):
                         text=True).stdout.strip()
 
 
+def peer_versions(names):
+  """The peers' versions, asked only when a peer ran (its venv may not exist)."""
+  if not any(n in PEERS for n in names):
+    return 'none run'
+  return versions(FLAGS.peers_python)
+
+
 def report(moments, timings, scaling, elapsed, names):
   lines = [
       '# GenGS against the peers: relaxed Poisson sample + gradient', '',
       f'Machine: {machine.describe()}.', '',
       f'Versions: {versions(sys.executable)}; peers: '
-      f'{versions(FLAGS.peers_python)}.', '',
+      f'{peer_versions(names)}.', '',
       f'Command: `python -m benchmarks.peers{" --scaling" if scaling else ""}`'
       f' ({FLAGS.rounds} interleaved rounds of {FLAGS.calls} calls after a '
       f'warm-up; each implementation in its own process; median ms per call '
