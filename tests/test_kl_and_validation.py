@@ -163,7 +163,7 @@ STRUCTURAL_ERRORS = [
      '`outcomes`'),
     (lambda: gengs.RelaxedTruncatedDiscrete(.5, [0., 1.]), '`logits`'),
     (lambda: gengs.GenGSMultinomial(0, probs=[.5, .5], temperature=.5),
-     'at least 2'),
+     r'`total_count` \(the number of draws\) must be an integer >= 1'),
     (lambda: gengs.truncate(tfd.Multinomial(3., probs=[.5, .5]), high=3),
      'GenGSMultinomial'),
 ]

@@ -536,11 +536,12 @@ def test_mixed_precision_computes_in_float32():
     (lambda: gengs.layers.GenGSPoissonLayer(2., high=3, low=3), ValueError,
      r'at least 2 are needed'),
     (lambda: gengs.layers.GenGSPoissonLayer(-1., high=9), ValueError,
-     r'`prior_rate` \(the Poisson rate\) must be > 0; got -1\.0'),
+     r'`prior_rate` \(the Poisson rate\) must be finite and > 0; got '
+     r'-1\.0'),
     (lambda: gengs.layers.GenGSPoissonLayer([1., 0.], high=9), ValueError,
-     r'`prior_rate`.* must be > 0'),
+     r'`prior_rate`.* must be finite and > 0'),
     (lambda: gengs.layers.GenGSLayer(tfd.Poisson(-2.), high=9), ValueError,
-     r'`prior\.rate` \(the Poisson rate\) must be > 0'),
+     r'`prior\.rate` \(the Poisson rate\) must be finite and > 0'),
     (lambda: gengs.layers.GenGSPoissonLayer(2., high=9, temperature=0.),
      ValueError, r'`temperature` must be finite and > 0; got 0\.0'),
     (lambda: gengs.layers.GenGSPoissonLayer(2., high=9, temperature=-1.),
@@ -553,10 +554,11 @@ def test_mixed_precision_computes_in_float32():
     (lambda: gengs.layers.GenGSPoissonLayer(2., high=9, low=-2), ValueError,
      r'`low` must be >= 0'),
     (lambda: gengs.layers.GenGSBinomialLayer(5, 0.5, high=8), ValueError,
-     r'window low=0\.\.high=8 does not match the binomial prior: `high` must '
-     r'be <= `prior_total_count` \(5\.0\)'),
+     r'probability 0 to the outcomes \[6\.0, 7\.0, 8\.0\].*For a binomial '
+     r'prior `high` must be <= the smallest `prior_total_count` \(5\)'),
     (lambda: gengs.layers.GenGSBinomialLayer(5.5, 0.5), ValueError,
-     r'`prior_total_count`.*positive integers'),
+     r'`prior_total_count` \(the binomial number of trials\) must be an '
+     r'integer >= 1; got 5\.5'),
     (lambda: gengs.layers.GenGSLayer(gengs.truncate(tfd.Poisson(2.), high=9),
                                      high=12), ValueError,
      r'window low=0\.0\.\.high=12 does not match the prior\'s outcomes'),

@@ -4,9 +4,16 @@ Relaxed, reparameterized samples of discrete random variables with many
 values (Poisson, binomial, geometric, negative binomial, multinomial, any
 truncatable integer distribution): truncate, Gumbel-Softmax over the
 truncated PMF, and map back to the values (Joo, Kim, Shin & Moon).
+
+`import tfp_gengs` also registers the Keras layers for deserialization, so
+`keras.models.load_model` reads a model saved with them without
+`custom_objects` (see `_register_keras_objects`).
 """
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 from tfp_gengs import bijectors
 from tfp_gengs import distributions
@@ -18,6 +25,7 @@ from tfp_gengs.distributions import GenGSPoisson
 from tfp_gengs.distributions import RelaxedTruncatedDiscrete
 from tfp_gengs.distributions import TruncatedDiscrete
 from tfp_gengs.distributions import truncate
+from tfp_gengs.distributions import window
 
 __version__ = '0.1.0'
 
@@ -27,9 +35,81 @@ _LAZY_SUBPACKAGES = ('layers', 'estimators', 'datasets', 'experiments')
 
 def __getattr__(name):
   if name in _LAZY_SUBPACKAGES:
-    return importlib.import_module(f'tfp_gengs.{name}')
+    try:
+      return importlib.import_module(f'tfp_gengs.{name}')
+    except ModuleNotFoundError as e:
+      if e.name != f'tfp_gengs.{name}':
+        raise  # the subpackage exists; one of its dependencies is missing
+      raise AttributeError(
+          f'module {__name__!r} has no attribute {name!r} (this installation '
+          f'has no tfp_gengs.{name} subpackage)') from e
   raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
+
+def __dir__():
+  return sorted(set(globals()) | set(_LAZY_SUBPACKAGES))
+
+
+class _KerasImportHook(importlib.abc.MetaPathFinder):
+  """Imports `tfp_gengs.layers` right after `keras` is first imported.
+
+  A one-shot finder: it asks the other finders for `keras`'s spec and
+  wraps its loader so that, once Keras has executed, the layers register
+  themselves (`keras.saving.register_keras_serializable`). Keras is never
+  imported on our account.
+  """
+
+  def find_spec(self, fullname, path=None, target=None):
+    del path, target
+    if fullname != 'keras':
+      return None
+    _remove_keras_hook()
+    spec = importlib.util.find_spec('keras')
+    if spec is None or spec.loader is None:
+      return spec
+    spec.loader = _RegisteringLoader(spec.loader)
+    return spec
+
+
+class _RegisteringLoader(importlib.abc.Loader):
+  """Delegates to Keras's loader, then registers the GenGS layers."""
+
+  def __init__(self, loader):
+    self._loader = loader
+
+  def create_module(self, spec):
+    return self._loader.create_module(spec)
+
+  def exec_module(self, module):
+    self._loader.exec_module(module)
+    module.__loader__ = self._loader
+    module.__spec__.loader = self._loader
+    importlib.import_module('tfp_gengs.layers')
+
+  def __getattr__(self, name):
+    return getattr(self._loader, name)
+
+
+def _remove_keras_hook():
+  sys.meta_path[:] = [f for f in sys.meta_path
+                      if not isinstance(f, _KerasImportHook)]
+
+
+def _register_keras_objects():
+  """Registers the layers with Keras now, or as soon as Keras is imported.
+
+  TensorFlow Probability usually imports Keras already (then this costs
+  only the import of `tfp_gengs.layers`); otherwise a one-shot import hook
+  does it when the user imports Keras, so `import tfp_gengs` never loads
+  Keras by itself.
+  """
+  if 'keras' in sys.modules:
+    importlib.import_module('tfp_gengs.layers')
+  elif not any(isinstance(f, _KerasImportHook) for f in sys.meta_path):
+    sys.meta_path.insert(0, _KerasImportHook())
+
+
+_register_keras_objects()
 
 __all__ = [
     'GenGSBinomial',
@@ -42,4 +122,5 @@ __all__ = [
     'bijectors',
     'distributions',
     'truncate',
+    'window',
 ]

@@ -1,12 +1,15 @@
 """OutcomeProjection bijector: the linear map `T(x) = sum_k c_k x_k`."""
 
+from typing import Any
+
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.bijectors import bijector
-from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import tensorshape_util
+
+from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = ['OutcomeProjection']
 
@@ -46,33 +49,29 @@ class OutcomeProjection(bijector.AutoCompositeTensorBijector):
   ```
   """
 
-  def __init__(self, outcomes, validate_args=False, name='outcome_projection'):
+  def __init__(self,
+               outcomes: Any,
+               validate_args: bool = False,
+               name: str = 'outcome_projection'):
     """Creates the projection.
 
     Args:
       outcomes: float `Tensor` of shape `[n]` (scalar outcomes) or `[n, d]`
-        (vector outcomes), `n >= 2`. It has no batch dimensions.
+        (vector outcomes), `n >= 2`, distinct and finite (checked at once
+        when known, at run time under `validate_args` otherwise). It has no
+        batch dimensions.
       validate_args: Python `bool`, check arguments at run time.
       name: Python `str` name prefixed to ops created by this class.
 
     Raises:
-      ValueError: if `outcomes` does not have rank 1 or 2 or has fewer than 2
-        rows.
+      ValueError: if `outcomes` does not have rank 1 or 2, has fewer than 2
+        rows, or (when known) repeats a row or is not finite.
     """
     parameters = dict(locals())
     with tf.name_scope(name) as name:
       dtype = dtype_util.common_dtype([outcomes], dtype_hint=tf.float32)
-      self._outcomes = tf.convert_to_tensor(outcomes, dtype=dtype,
-                                            name='outcomes')
+      self._outcomes = outcomes_lib.convert_outcomes(outcomes, dtype)
       rank = tensorshape_util.rank(self._outcomes.shape)
-      if rank not in (1, 2):
-        raise ValueError(
-            'Argument `outcomes` must have shape [n] or [n, d]; got shape '
-            f'{self._outcomes.shape}.')
-      num = tf.compat.dimension_value(self._outcomes.shape[0])
-      if num is not None and num < 2:
-        raise ValueError(
-            f'Argument `outcomes` must hold at least 2 outcomes; got {num}.')
       super().__init__(
           forward_min_event_ndims=1,
           inverse_min_event_ndims=rank - 1,
@@ -86,7 +85,7 @@ class OutcomeProjection(bijector.AutoCompositeTensorBijector):
   def _parameter_properties(cls, dtype):
     return dict(
         outcomes=parameter_properties.ParameterProperties(
-            event_ndims=lambda self: tensorshape_util.rank(  # pylint: disable=g-long-lambda
+            event_ndims=lambda self: tensorshape_util.rank(
                 self.outcomes.shape),
             default_constraining_bijector_fn=(
                 parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
@@ -116,7 +115,7 @@ class OutcomeProjection(bijector.AutoCompositeTensorBijector):
     return self._is_scalar_pair
 
   def _forward(self, x):
-    return tf.tensordot(x, self._outcomes, axes=[[-1], [0]])
+    return outcomes_lib.project(x, self._outcomes)
 
   def _inverse(self, y):
     if not self._is_scalar_pair:
@@ -155,6 +154,4 @@ class OutcomeProjection(bijector.AutoCompositeTensorBijector):
   def _parameter_control_dependencies(self, is_init):
     if not self.validate_args or not is_init:
       return []
-    return [assert_util.assert_equal(
-        tf.reduce_all(tf.math.is_finite(self._outcomes)), True,
-        message='Argument `outcomes` must be finite.')]
+    return outcomes_lib.outcome_assertions(self._outcomes)

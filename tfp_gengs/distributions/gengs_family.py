@@ -1,103 +1,190 @@
-"""Shared base of the GenGS families (Poisson, binomial, ...)."""
+"""GenGSFamily: the base of the named GenGS families (Poisson, binomial, ...)."""
 
+from typing import Any, Optional
+
+import numpy as np
 import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.bijectors import sigmoid as sigmoid_bijector
-from tensorflow_probability.python.internal import parameter_properties
+from tensorflow_probability.python.internal import dtype_util
+from tensorflow_probability.python.internal import tensor_util
+from tensorflow_probability.python.util import deferred_tensor
 
-from tfp_gengs.distributions import relaxed_truncated_discrete
+from tfp_gengs.distributions import families
+from tfp_gengs.distributions import relaxed_discrete
 from tfp_gengs.distributions import truncated_log_pmf
+from tfp_gengs.distributions import windows
 from tfp_gengs.internal import checks
+from tfp_gengs.internal import outcomes as outcomes_lib
 
-__all__ = ['GenGSFamily', 'probs_properties', 'probs_or_logits_checks']
-
-
-def probs_properties(dtype):
-  """`logits`/`probs` properties of a scalar success probability."""
-  return dict(
-      logits=parameter_properties.ParameterProperties(),
-      probs=parameter_properties.ParameterProperties(
-          default_constraining_bijector_fn=sigmoid_bijector.Sigmoid,
-          is_preferred=False))
+__all__ = ['GenGSFamily']
 
 
-def probs_or_logits_checks(dist, is_init, assertions):
-  """Appends the checks of `temperature`, `probs` in [0, 1], `logits` no NaN."""
-  checks.maybe_assert(lambda t: checks.assert_positive(t, 'temperature'),
-                      dist._temperature, is_init, assertions)  # pylint: disable=protected-access
-  checks.maybe_assert(lambda t: checks.assert_probability(t, 'probs'),
-                      dist._probs, is_init, assertions)  # pylint: disable=protected-access
-  checks.maybe_assert(lambda t: checks.assert_not_nan(t, 'logits'),
-                      dist._logits, is_init, assertions)  # pylint: disable=protected-access
+def _static_or_current(value):
+  """A known value of a parameter (Python, numpy, constant), else `None`."""
+  known = checks.static_value(value)
+  if known is None and tf.is_tensor(value):
+    known = tf.get_static_value(value)
+  return known
 
 
-class GenGSFamily(relaxed_truncated_discrete.RelaxedTruncatedDiscrete):
-  """A `RelaxedTruncatedDiscrete` whose `pi` is a truncated family PMF.
+class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
+  """A relaxed distribution whose `pi` is a family's truncated PMF.
 
-  Subclasses keep their family's parameter names and meanings (as in
-  `tfd.Poisson`, `tfd.Binomial`, ...) and implement `_pi_logits()` (the
-  truncated log-PMF from the current parameter values) and `untruncated()`
-  (the TFP distribution being relaxed). `pi` itself is
-  `truncated().probs_parameter()`.
+  A sibling of `RelaxedTruncatedDiscrete` under `RelaxedDiscrete`.
+  Subclasses name their family (`_FAMILY`, an entry of the registry
+  `families.FAMILIES`) and keep its parameter names and meanings (as in
+  `tfd.Poisson`, `tfd.Binomial`, ...); this class reads everything else
+  from the registry: the rules the parameters must satisfy, the truncated
+  log-PMF, the window rules and the TFP distribution being relaxed. `pi` is
+  recomputed from the parameters at each use (`DeferredTensor`), so a
+  distribution built from variables outside a `GradientTape` still
+  differentiates.
+
+  #### Windows
+
+  Pass `high` (and `low`, default 0), or `tail_mass` to choose the window
+  from parameters known in Python with `gengs.window` (the smallest window
+  leaving at most `tail_mass` of the mass outside). The binomial's default
+  is its whole support. A window of 1024 or more outcomes that is more than
+  8 times wider than the mass needs (`tail_mass = 1e-12`) warns once
+  (`WideWindowWarning`): each sample costs `batch x n` floats.
   """
 
-  def _init_family(self, params, temperature, dtype, window=None,
-                   outcomes=None, *, straight_through, validate_args,
-                   allow_nan_stats, parameters, name):
-    """Validates the window, builds outcomes and the lazy base distribution.
+  _FAMILY: families.Family = None
+
+  def __init__(self,
+               params: dict,
+               temperature: Any,
+               high: Any,
+               low: Any,
+               tail_mass: Optional[float],
+               straight_through: bool,
+               validate_args: bool,
+               allow_nan_stats: bool,
+               parameters: dict,
+               name: str):
+    """Validates the parameters, resolves the window, builds the base.
 
     Args:
-      params: the family's parameter tensors (first one non-`None` is used as
-        the `DeferredTensor` input; all are tracked).
+      params: the family's parameters by name, as passed (`None` for the
+        ones not given).
       temperature: the Gumbel-Softmax temperature.
-      dtype: float dtype.
-      window: `(low, high)` for truncated families, else `None`.
-      outcomes: explicit outcomes when `window` is `None`.
-      straight_through, validate_args, allow_nan_stats, parameters, name: as
-        in `RelaxedTruncatedDiscrete`.
+      high, low, tail_mass: the window, or the tail mass choosing it (see
+        the class docstring); ignored for a family without a window.
+      straight_through, validate_args, allow_nan_stats, name: as in
+        `RelaxedTruncatedDiscrete`.
+      parameters: the subclass's `dict(locals())`; the resolved window is
+        written back into it, so copies and slices keep the same outcomes.
     """
-    if temperature is None:
-      raise ValueError('Argument `temperature` is required.')
-    if window is not None:
-      self._low, self._high = checks.check_window(*window)
-      outcomes = truncated_log_pmf.window_outcomes(self._low, self._high,
-                                                   dtype)
-    params = [p for p in params if p is not None]
-    batch_shape = tf.TensorShape([])
-    for p in params:
-      batch_shape = tf.broadcast_static_shape(
-          batch_shape, p.shape[:self._param_batch_rank(p)])
-    num = tf.compat.dimension_value(outcomes.shape[0])
-    base_logits = self._deferred_pi_logits(
-        params[0], shape=batch_shape.concatenate([num]), dtype=dtype,
-        also_track=params[1:])
-    self._init_relaxed(
-        temperature=temperature, outcomes=outcomes, dtype=dtype,
-        base_logits=base_logits, base_probs=None,
-        straight_through=straight_through, validate_args=validate_args,
-        allow_nan_stats=allow_nan_stats, parameters=parameters, name=name)
+    family = self._FAMILY
+    family.check_given(params)
+    family.check_static(params)
+    with tf.name_scope(name) as name:
+      tensors = [v for k, v in params.items()
+                 if not family.parameter(k).static]
+      dtype = dtype_util.common_dtype(tensors + [temperature],
+                                      dtype_hint=tf.float32)
+      self._params = {}
+      for key, value in params.items():
+        if family.parameter(key).static:
+          value = checks.as_python_int(value, key)
+        else:
+          value = tensor_util.convert_nonref_to_tensor(value, dtype=dtype,
+                                                       name=key)
+        self._params[key] = value
+      if family.min_low is None:  # no window (the multinomial)
+        self._low = self._high = None
+        outcomes = self._outcome_values(dtype)
+      else:
+        self._low, self._high = self._resolve_window(params, high, low,
+                                                     tail_mass)
+        parameters.update(low=self._low, high=self._high, tail_mass=None)
+        windows.warn_if_wide(family, params, self._low, self._high,
+                             type(self).__name__, stacklevel=4)
+        outcomes = outcomes_lib.convert_outcomes(
+            truncated_log_pmf.window_outcomes(self._low, self._high, dtype),
+            dtype, assume_valid=True)
+      num = tf.compat.dimension_value(outcomes.shape[0])
+      given = [(key, v) for key, v in self._params.items()
+               if v is not None and not family.parameter(key).static]
+      batch_shape = tf.TensorShape([])
+      for key, value in given:
+        event_ndims = family.parameter(key).event_ndims
+        shape = tf.TensorShape(value.shape)
+        batch_shape = tf.broadcast_static_shape(
+            batch_shape, shape[:shape.rank - event_ndims])
+      base_logits = deferred_tensor.DeferredTensor(
+          given[0][1], lambda _: self._pi_logits(), dtype=dtype,
+          shape=batch_shape.concatenate([num]),
+          also_track=[v for _, v in given[1:]])
+      super().__init__(
+          temperature=temperature, outcomes=outcomes, base_logits=base_logits,
+          base_probs=None, dtype=dtype, straight_through=straight_through,
+          validate_args=validate_args, allow_nan_stats=allow_nan_stats,
+          parameters=parameters, name=name)
 
-  def _param_batch_rank(self, param):
-    """Rank of a parameter's batch part (all of it for scalar parameters)."""
-    return param.shape.rank
+  def _resolve_window(self, params, high, low, tail_mass):
+    """`(low, high)` from the arguments, the tail mass or the default."""
+    family = self._FAMILY
+    if tail_mass is not None:
+      if high is not None or (low is not None and low != 0):
+        raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
+                         'not both: `tail_mass` chooses the whole window.')
+      return windows.window_from_values(family, params, tail_mass)
+    if high is None:
+      if family.finite_support:
+        known = _static_or_current(params['total_count'])
+        if known is None:
+          raise ValueError(
+              'Argument `high` is required when `total_count` is not known '
+              'statically (the default window is 0..total_count).')
+        high = family.default_high({'total_count': np.asarray(known)})
+      else:
+        raise ValueError(
+            'Argument `high` (the highest outcome of the truncation window) '
+            'is required; or pass `tail_mass` to choose the window from the '
+            'distribution\'s mass (see `gengs.window`).')
+    return checks.check_window(
+        0 if low is None else low, high, min_low=family.min_low,
+        support=f' (the {family.title} support starts at 0)')
+
+  def _outcome_values(self, dtype):
+    """Outcomes of a family without a window (overridden by it)."""
+    raise NotImplementedError
+
+  @classmethod
+  def _family_parameter_properties(cls, dtype):
+    """`temperature` and the family's parameters (from the registry).
+
+    Each subclass defines `_parameter_properties` as a call of this: TFP
+    requires a class that redefines `__init__` to define it too.
+    """
+    return dict(temperature=relaxed_discrete.temperature_properties(dtype),
+                **cls._FAMILY.parameter_properties(dtype))
 
   @property
-  def low(self):
+  def low(self) -> Optional[int]:
     """Lowest outcome of the truncation window."""
     return self._low
 
   @property
-  def high(self):
+  def high(self) -> Optional[int]:
     """Highest outcome of the truncation window."""
     return self._high
 
-  def _probs_or_logits_now(self):
-    """`dict(probs=..., logits=...)` converted now (one of them `None`)."""
-    return {k: None if v is None else tf.convert_to_tensor(v)
-            for k, v in (('probs', self._probs), ('logits', self._logits))}
+  @property
+  def family(self) -> families.Family:
+    """The registry entry of this family."""
+    return self._FAMILY
 
-  def untruncated(self):
+  def untruncated(self) -> Any:
     """The TFP distribution `D(lambda)` that this family truncates."""
-    raise NotImplementedError
+    return self._FAMILY.make_tfd(self._params,
+                                 validate_args=self.validate_args)
 
   def _pi_logits(self):
-    raise NotImplementedError
+    params = {k: v if isinstance(v, int) else tf.convert_to_tensor(v)
+              for k, v in self._params.items() if v is not None}
+    return self._FAMILY.log_pmf(self._low, self._high, **params)
+
+  def _pi_assertions(self, is_init):
+    return self._FAMILY.assertions(self._params, is_init)

@@ -1,13 +1,9 @@
 """GenGSGeometric: the relaxed, truncated geometric distribution."""
 
-import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.distributions import geometric
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import tensor_util
+from typing import Any, Optional
 
+from tfp_gengs.distributions import families
 from tfp_gengs.distributions import gengs_family
-from tfp_gengs.distributions import relaxed_truncated_discrete
-from tfp_gengs.distributions import truncated_log_pmf
 
 __all__ = ['GenGSGeometric']
 
@@ -33,61 +29,45 @@ class GenGSGeometric(gengs_family.GenGSFamily):
   ```
   """
 
+  _FAMILY = families.GEOMETRIC
+
   def __init__(self,
-               probs=None,
-               logits=None,
-               temperature=None,
-               high=None,
-               low=0,
-               straight_through=False,
-               validate_args=False,
-               allow_nan_stats=True,
-               name='GenGSGeometric'):
+               probs: Any = None,
+               logits: Any = None,
+               temperature: Any = None,
+               high: Optional[int] = None,
+               low: int = 0,
+               straight_through: bool = False,
+               validate_args: bool = False,
+               allow_nan_stats: bool = True,
+               tail_mass: Optional[float] = None,
+               name: str = 'GenGSGeometric'):
     """Creates the distribution.
 
     Args:
-      probs: float `Tensor` in [0, 1], success probability.
-      logits: float `Tensor`, log-odds of success. Exactly one of `probs`,
-        `logits`.
-      temperature: positive float `Tensor`, Gumbel-Softmax temperature.
-      high: Python int, highest outcome.
-      low: Python int, lowest outcome.
-      straight_through, validate_args, allow_nan_stats, name: as in
-        `RelaxedTruncatedDiscrete`.
+      probs: float `Tensor` in the open interval `(0, 1)`, the success
+        probability.
+      logits: float `Tensor`, finite, log-odds of success. Exactly one of
+        `probs`, `logits`.
+      temperature, high, low, straight_through, validate_args,
+        allow_nan_stats, tail_mass, name: as in `GenGSPoisson`.
     """
     parameters = dict(locals())
-    if (probs is None) == (logits is None):
-      raise ValueError('Must pass exactly one of `probs` or `logits`.')
-    if high is None:
-      raise ValueError('Argument `high` is required.')
-    with tf.name_scope(name) as name:
-      dtype = dtype_util.common_dtype([probs, logits, temperature],
-                                      dtype_hint=tf.float32)
-      self._probs = tensor_util.convert_nonref_to_tensor(probs, dtype=dtype,
-                                                         name='probs')
-      self._logits = tensor_util.convert_nonref_to_tensor(
-          logits, dtype=dtype, name='logits')
-      self._init_family(
-          [self._probs, self._logits], temperature, dtype, window=(low, high),
-          straight_through=straight_through, validate_args=validate_args,
-          allow_nan_stats=allow_nan_stats, parameters=parameters, name=name)
+    super().__init__(
+        dict(probs=probs, logits=logits), temperature, high, low, tail_mass,
+        straight_through=straight_through, validate_args=validate_args,
+        allow_nan_stats=allow_nan_stats, parameters=parameters, name=name)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return dict(
-        temperature=relaxed_truncated_discrete.temperature_properties(dtype),
-        **gengs_family.probs_properties(dtype))
+    return cls._family_parameter_properties(dtype)
 
-  def untruncated(self):
-    return geometric.Geometric(probs=self._probs, logits=self._logits,
-                               validate_args=self.validate_args)
+  @property
+  def probs(self) -> Any:
+    """The success probability, as given (or `None`)."""
+    return self._params['probs']
 
-  def _pi_logits(self):
-    return truncated_log_pmf.geometric(
-        low=self._low, high=self._high, **self._probs_or_logits_now())
-
-  def _parameter_control_dependencies(self, is_init):
-    assertions = []
-    if self.validate_args:
-      gengs_family.probs_or_logits_checks(self, is_init, assertions)
-    return assertions
+  @property
+  def logits(self) -> Any:
+    """The log-odds of success, as given (or `None`)."""
+    return self._params['logits']

@@ -1,16 +1,9 @@
 """GenGSPoisson: the relaxed, truncated Poisson distribution."""
 
-import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.distributions import poisson
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import parameter_properties
-from tensorflow_probability.python.internal import tensor_util
+from typing import Any, Optional
 
+from tfp_gengs.distributions import families
 from tfp_gengs.distributions import gengs_family
-from tfp_gengs.distributions import relaxed_truncated_discrete
-from tfp_gengs.distributions import truncated_log_pmf
-from tfp_gengs.internal import checks
 
 __all__ = ['GenGSPoisson']
 
@@ -26,7 +19,8 @@ class GenGSPoisson(gengs_family.GenGSFamily):
   ```
 
   Tails come from the regularized incomplete gamma functions (log space,
-  closed-form gradients `d/drate P(X >= h) = pmf(h - 1)`).
+  closed-form gradients `d/drate P(X >= h) = pmf(h - 1)`). `rate` must be
+  finite and `> 0` (`log_rate` finite); see `families` for every rule.
 
   #### Examples
 
@@ -35,90 +29,60 @@ class GenGSPoisson(gengs_family.GenGSFamily):
   d = gengs.GenGSPoisson(rate=[2., 7.], temperature=0.5, high=20)
   d.sample(seed=1)             # shape [2], relaxed counts
   d.truncated().mean()         # ==> ~[2., 7.]
+  d[1:].batch_shape            # ==> [1]
+  # The window from a tail mass: the smallest one leaving 1e-6 outside.
+  big = gengs.GenGSPoisson(rate=1000., temperature=0.5, tail_mass=1e-6)
+  (big.low, big.high)          # ==> (849, 1158)
   ```
   """
 
+  _FAMILY = families.POISSON
+
   def __init__(self,
-               rate=None,
-               temperature=None,
-               high=None,
-               low=0,
-               log_rate=None,
-               straight_through=False,
-               validate_args=False,
-               allow_nan_stats=True,
-               name='GenGSPoisson'):
+               rate: Any = None,
+               temperature: Any = None,
+               high: Optional[int] = None,
+               low: int = 0,
+               log_rate: Any = None,
+               straight_through: bool = False,
+               validate_args: bool = False,
+               allow_nan_stats: bool = True,
+               tail_mass: Optional[float] = None,
+               name: str = 'GenGSPoisson'):
     """Creates the distribution.
 
     Args:
-      rate: non-negative float `Tensor`, the Poisson rate.
-      temperature: positive float `Tensor`, Gumbel-Softmax temperature.
+      rate: float `Tensor`, finite and `> 0`, the Poisson rate.
+      temperature: float `Tensor`, finite and `> 0`, the Gumbel-Softmax
+        temperature.
       high: Python int, highest outcome (right tail `P(X >= high)` on it).
-      low: Python int, lowest outcome (left tail `P(X <= low)` on it).
-      log_rate: float `Tensor`, `log(rate)`; pass exactly one of `rate`,
-        `log_rate`.
+      low: Python int `>= 0`, lowest outcome (left tail `P(X <= low)` on
+        it).
+      log_rate: float `Tensor`, `log(rate)`, finite; pass exactly one of
+        `rate`, `log_rate`.
       straight_through: Python `bool`, exact outcomes forward.
-      validate_args: Python `bool`, check parameters at run time.
+      validate_args: Python `bool`, check tensor parameters at run time
+        (Python and numpy values are always checked at construction).
       allow_nan_stats: Python `bool`.
+      tail_mass: optional float in `(0, 1)`: instead of `high`/`low`, the
+        window `gengs.window(tfd.Poisson(rate), tail_mass)` (the rate must
+        be known in Python).
       name: Python `str`.
     """
     parameters = dict(locals())
-    if (rate is None) == (log_rate is None):
-      raise ValueError('Must pass exactly one of `rate` or `log_rate`.')
-    if high is None:
-      raise ValueError('Argument `high` is required.')
-    with tf.name_scope(name) as name:
-      dtype = dtype_util.common_dtype([rate, log_rate, temperature],
-                                      dtype_hint=tf.float32)
-      self._rate = tensor_util.convert_nonref_to_tensor(rate, dtype=dtype,
-                                                        name='rate')
-      self._log_rate = tensor_util.convert_nonref_to_tensor(
-          log_rate, dtype=dtype, name='log_rate')
-      self._logits = self._probs = None
-      self._init_family(
-          [self._rate, self._log_rate], temperature, dtype,
-          window=(low, high), straight_through=straight_through,
-          validate_args=validate_args, allow_nan_stats=allow_nan_stats,
-          parameters=parameters, name=name)
+    super().__init__(
+        dict(rate=rate, log_rate=log_rate), temperature, high, low, tail_mass,
+        straight_through=straight_through, validate_args=validate_args,
+        allow_nan_stats=allow_nan_stats, parameters=parameters, name=name)
 
   @classmethod
   def _parameter_properties(cls, dtype, num_classes=None):
-    return dict(
-        rate=parameter_properties.ParameterProperties(
-            default_constraining_bijector_fn=(
-                lambda: softplus_bijector.Softplus(low=dtype_util.eps(dtype)))),
-        log_rate=parameter_properties.ParameterProperties(
-            is_preferred=False),
-        temperature=relaxed_truncated_discrete.temperature_properties(dtype))
+    return cls._family_parameter_properties(dtype)
 
   @property
-  def rate(self):
-    return self._rate
+  def rate(self) -> Any:
+    return self._params['rate']
 
   @property
-  def log_rate(self):
-    return self._log_rate
-
-  def untruncated(self):
-    return poisson.Poisson(rate=self._rate, log_rate=self._log_rate,
-                           validate_args=self.validate_args)
-
-  def _pi_logits(self):
-    if self._log_rate is not None:
-      return truncated_log_pmf.poisson(
-          log_rate=tf.convert_to_tensor(self._log_rate), low=self._low,
-          high=self._high)
-    return truncated_log_pmf.poisson(
-        rate=tf.convert_to_tensor(self._rate), low=self._low, high=self._high)
-
-  def _parameter_control_dependencies(self, is_init):
-    assertions = []
-    if not self.validate_args:
-      return assertions
-    checks.maybe_assert(lambda t: checks.assert_positive(t, 'temperature'),
-                        self._temperature, is_init, assertions)
-    checks.maybe_assert(lambda t: checks.assert_non_negative(t, 'rate'),
-                        self._rate, is_init, assertions)
-    checks.maybe_assert(lambda t: checks.assert_not_nan(t, 'log_rate'),
-                        self._log_rate, is_init, assertions)
-    return assertions
+  def log_rate(self) -> Any:
+    return self._params['log_rate']

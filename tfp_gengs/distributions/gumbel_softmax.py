@@ -1,8 +1,9 @@
 """The relaxed GenGS sample `T(softmax((log pi + g) / tau))` (steps 2 and 3).
 
-One fused function used by `RelaxedTruncatedDiscrete`, the Keras layers, the
+One fused function used by the relaxed distributions, the Keras layers, the
 estimators and the benchmarks, so every path draws the same numbers for the
-same seed.
+same seed. `uniform` is the package's one uniform sampler (one Philox key
+derivation, `samplers.sanitize_seed`): every other noise derives from it.
 """
 
 import numpy as np
@@ -10,12 +11,20 @@ import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import samplers
 
+from tfp_gengs.internal import outcomes as outcomes_lib
+
 try:  # Private TF API: only used to pick the fastest random generator.
   from tensorflow.python.ops import control_flow_util  # pylint: disable=g-direct-tensorflow-import
 except ImportError:  # pragma: no cover
   control_flow_util = None
 
-__all__ = ['gumbel_noise', 'relaxed_one_hot', 'project', 'relaxed_outcomes']
+__all__ = [
+    'uniform',
+    'gumbel_noise',
+    'relaxed_one_hot',
+    'project',
+    'relaxed_outcomes',
+]
 
 
 def _in_xla_context():
@@ -26,7 +35,7 @@ def _in_xla_context():
       tf.compat.v1.get_default_graph())
 
 
-def _uniform(shape, dtype, seed):
+def uniform(shape, dtype, seed):
   """`Uniform(tiny, 1)` draws, the way that is fastest in each mode.
 
   Outside XLA: TensorFlow's default stateless generator (Philox on the CPU),
@@ -47,9 +56,12 @@ def _uniform(shape, dtype, seed):
                                      dtype=dtype)
 
 
+_uniform = uniform  # the former private name, still used by some callers
+
+
 def _log_exponential_noise(shape, dtype, seed):
   """`log(-log(u))`, i.e. minus the Gumbel noise, one negation fewer."""
-  return tf.math.log(-tf.math.log(_uniform(shape, dtype, seed)))
+  return tf.math.log(-tf.math.log(uniform(shape, dtype, seed)))
 
 
 def gumbel_noise(shape, dtype, seed):
@@ -84,9 +96,7 @@ def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
   return x, noisy_logits
 
 
-def project(x, outcomes):
-  """`T(x) = sum_k c_k x_k`: `[..., n] -> [...]` or `[..., n] -> [..., d]`."""
-  return tf.tensordot(x, outcomes, axes=[[-1], [0]])
+project = outcomes_lib.project
 
 
 def relaxed_outcomes(logits, temperature, outcomes, sample_shape=(),

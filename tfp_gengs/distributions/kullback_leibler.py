@@ -7,7 +7,7 @@ outcomes by the categorical KL of their truncated PMFs (paper §6.2):
 KL(q || p) = sum_k pi_q(k) (log pi_q(k) - log pi_p(k))
 ```
 
-Registering it for `RelaxedTruncatedDiscrete` matters: TFP's rule for two
+Registering it for the relaxed distributions matters: TFP's rule for two
 `TransformedDistribution`s with equal bijectors would otherwise silently
 return the KL of the base `RelaxedOneHotCategorical`s.
 """
@@ -17,13 +17,15 @@ import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.distributions import kullback_leibler
 from tensorflow_probability.python.internal import assert_util
 
-from tfp_gengs.distributions import relaxed_truncated_discrete
+from tfp_gengs.distributions import relaxed_discrete
 from tfp_gengs.distributions import truncated_discrete
 
 __all__ = ['categorical_kl']
 
-_RTD = relaxed_truncated_discrete.RelaxedTruncatedDiscrete
-_TD = truncated_discrete.TruncatedDiscrete
+# Every relaxed distribution (the plain one and the families) and the exact
+# one: all expose `pi` as `logits_parameter()` and their `outcomes`.
+_TYPES = (relaxed_discrete.RelaxedDiscrete,
+          truncated_discrete.TruncatedDiscrete)
 
 
 def categorical_kl(q_logits, p_logits):
@@ -63,18 +65,22 @@ def _outcome_check(q, p):
   return []
 
 
-def _pi_logits(d):
-  if isinstance(d, _RTD):
-    return d._pi_logits()  # pylint: disable=protected-access
-  return d._logits_no_checks()  # pylint: disable=protected-access
+def _dtype_check(q, p):
+  if q.dtype != p.dtype:
+    raise TypeError(
+        'KL between truncated distributions needs one dtype; got '
+        f'{type(q).__name__} of {q.dtype.name} and {type(p).__name__} of '
+        f'{p.dtype.name}. Build both with the same float dtype (for example '
+        'cast the parameters of one of them).')
 
 
 def _kl_truncated(q, p, name=None):
+  _dtype_check(q, p)
   with tf.name_scope(name or 'kl_truncated_discrete'):
     with tf.control_dependencies(_outcome_check(q, p)):
-      return categorical_kl(_pi_logits(q), _pi_logits(p))
+      return categorical_kl(q.logits_parameter(), p.logits_parameter())
 
 
-for _q_type in (_RTD, _TD):
-  for _p_type in (_RTD, _TD):
+for _q_type in _TYPES:
+  for _p_type in _TYPES:
     kullback_leibler.RegisterKL(_q_type, _p_type)(_kl_truncated)

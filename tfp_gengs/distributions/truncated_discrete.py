@@ -1,5 +1,7 @@
 """TruncatedDiscrete: an exact distribution over finitely many outcome values."""
 
+from typing import Any, Optional
+
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.distributions import categorical
@@ -10,23 +12,24 @@ from tensorflow_probability.python.internal import parameter_properties
 from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import reparameterization
 from tensorflow_probability.python.internal import tensor_util
-from tensorflow_probability.python.internal import tensorshape_util
 
 from tfp_gengs.internal import checks
+from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = ['TruncatedDiscrete']
 
 
-def outcomes_event_ndims(self):
-  """Parameter `event_ndims` of `outcomes`: all of its dimensions."""
-  return tensorshape_util.rank(self.outcomes.shape)
+def pi_parameter_properties() -> dict:
+  """Parameter properties of `outcomes`, `logits` and `probs` of `pi`.
 
-
-def pi_parameter_properties():
-  """Parameter properties of `outcomes` (no batch dims), `logits`, `probs`."""
+  `outcomes` has no batch dimensions (`event_ndims=None`, as
+  `tfd.FiniteDiscrete`'s): TFP's slicing and batch-shape tools leave it
+  alone, so `d[1:]`, `d[...]` and `tfd.Independent(d, 1)[...]` keep every
+  outcome.
+  """
   return dict(
       outcomes=parameter_properties.ParameterProperties(
-          event_ndims=outcomes_event_ndims,
+          event_ndims=None,
           default_constraining_bijector_fn=(
               parameter_properties.BIJECTOR_NOT_IMPLEMENTED),
           is_preferred=False),
@@ -38,51 +41,36 @@ def pi_parameter_properties():
           is_preferred=False))
 
 
-def convert_outcomes(outcomes, dtype):
-  """Converts `outcomes` and checks its static shape (`[n]` or `[n, d]`)."""
-  outcomes = tf.convert_to_tensor(outcomes, dtype=dtype, name='outcomes')
-  if outcomes.shape.rank not in (1, 2):
-    raise ValueError('Argument `outcomes` must have shape [n] or [n, d]; got '
-                     f'shape {outcomes.shape}.')
-  num = tf.compat.dimension_value(outcomes.shape[0])
-  if num is not None and num < 2:
-    raise ValueError(
-        f'Argument `outcomes` must hold at least 2 outcomes; got {num}.')
-  return outcomes
+def check_pi_static(logits: Any, probs: Any) -> None:
+  """Checks Python-known `logits`/`probs` of `pi` (always, at construction)."""
+  checks.check_static(logits, 'logits', checks.LOGITS)
+  checks.check_static(probs, 'probs', checks.UNIT_INTERVAL)
+  known = checks.static_value(probs)
+  if known is not None and known.ndim >= 1:
+    total = np.sum(known, axis=-1)
+    if not np.allclose(total, 1., rtol=0., atol=1e-4):
+      raise ValueError('Argument `probs` must sum to 1 over its last axis; '
+                       f'got sums {np.asarray(total).tolist()!r}.')
 
 
-def check_logits_width(param, param_name, outcomes):
-  """Raises if the static last dimension of `param` is not `n`."""
-  if param is None or param.shape.rank is None:
-    return
-  if param.shape.rank == 0:
-    raise ValueError(f'Argument `{param_name}` must have shape [..., n]; got a '
-                     'scalar.')
-  width = tf.compat.dimension_value(param.shape[-1])
-  num = tf.compat.dimension_value(outcomes.shape[0])
-  if width is not None and num is not None and width != num:
-    raise ValueError(
-        f'Argument `{param_name}` has {width} entries in its last dimension '
-        f'but `outcomes` holds {num} outcomes; they must match.')
-
-
-def pi_assertions(logits, probs, outcomes, is_init, validate_args):
+def pi_assertions(logits, probs, outcomes, is_init, validate_args) -> list:
   """Run-time checks of `pi`'s parameters shared by the finite distributions."""
   assertions = []
   if not validate_args:
     return assertions
-  if logits is not None:
-    checks.maybe_assert(lambda x: checks.assert_not_nan(x, 'logits'), logits,
-                        is_init, assertions)
+  checks.maybe_assert(
+      lambda x: checks.assert_constraint(x, 'logits', checks.LOGITS), logits,
+      is_init, assertions)
   if probs is not None:
     def probs_ok(p):
       return tf.group(
-          checks.assert_probability(p, 'probs'),
+          checks.assert_constraint(p, 'probs', checks.UNIT_INTERVAL),
           assert_util.assert_near(
               tf.reduce_sum(p, axis=-1), tf.ones([], p.dtype),
               message='Argument `probs` must sum to 1 over its last axis.'))
     checks.maybe_assert(probs_ok, probs, is_init, assertions)
   if is_init:
+    assertions += outcomes_lib.outcome_assertions(outcomes)
     param = logits if logits is not None else probs
     if param is not None and tf.compat.dimension_value(
         param.shape[-1]) is None:
@@ -91,6 +79,16 @@ def pi_assertions(logits, probs, outcomes, is_init, validate_args):
           message='The last dimension of `logits`/`probs` must equal the '
                   'number of outcomes.'))
   return assertions
+
+
+def _masked_logsumexp(log_pi, mask):
+  """`log sum_{k: mask} pi_k`, `-inf` for an empty sum, NaN-free gradients."""
+  neg_inf = tf.constant(-np.inf, log_pi.dtype)
+  mask = mask & (log_pi > neg_inf)
+  any_selected = tf.reduce_any(mask, axis=-1)
+  safe = tf.where(mask, log_pi, tf.where(any_selected[..., tf.newaxis],
+                                         neg_inf, tf.zeros_like(log_pi)))
+  return tf.where(any_selected, tf.reduce_logsumexp(safe, axis=-1), neg_inf)
 
 
 class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
@@ -103,13 +101,18 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
   #### Mathematical Details
 
   ```none
-  P(Z = c_k) = pi_k,       k = 1..n
-  mean       = sum_k pi_k c_k
-  variance   = sum_k pi_k (c_k - mean)^2     (elementwise for vector outcomes)
-  entropy    = -sum_k pi_k log pi_k
+  P(Z = c_k)   = pi_k,       k = 1..n
+  mean         = sum_k pi_k c_k
+  variance     = sum_k pi_k (c_k - mean)^2     (elementwise for vectors)
+  entropy      = -sum_k pi_k log pi_k
+  cdf(x)       = sum_{k: c_k <= x} pi_k        (scalar outcomes)
+  survival(x)  = sum_{k: c_k > x} pi_k         (summed, not 1 - cdf)
+  quantile(p)  = min {c_k : cdf(c_k) >= p}
   ```
 
   Outcomes with `pi_k = 0` (logit `-inf`) are allowed and never sampled.
+  Outcomes must be distinct (checked at construction when they are known,
+  at run time under `validate_args` otherwise).
 
   #### Examples
 
@@ -120,45 +123,52 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
   td.outcomes            # ==> [0., 1., ..., 15.]
   td.sample(3, seed=42)  # ==> e.g. [6., 9., 7.]
   td.mean()              # ==> ~7.
+  td.cdf(7.)             # ==> P(X <= 7) ~ 0.599
+  td.quantile(0.5)       # ==> 7.
+  td[...].batch_shape    # TFP slicing works: ==> []
   ```
   """
 
   def __init__(self,
-               outcomes,
-               logits=None,
-               probs=None,
-               validate_args=False,
-               allow_nan_stats=True,
-               name='TruncatedDiscrete'):
+               outcomes: Any,
+               logits: Any = None,
+               probs: Any = None,
+               validate_args: bool = False,
+               allow_nan_stats: bool = True,
+               name: str = 'TruncatedDiscrete'):
     """Creates the distribution.
 
     Args:
       outcomes: float `Tensor` `[n]` (scalar outcomes) or `[n, d]` (vector
-        outcomes, e.g. count vectors), `n >= 2`; distinct rows.
+        outcomes, e.g. count vectors), `n >= 2`; distinct, finite rows.
       logits: float `Tensor` `[..., n]`, unnormalized log-probabilities `pi`.
       probs: float `Tensor` `[..., n]`, probabilities `pi`. Exactly one of
         `logits`, `probs` must be given.
-      validate_args: Python `bool`, check parameters at run time.
+      validate_args: Python `bool`, check tensor parameters at run time.
+        Values given as Python numbers, lists or numpy arrays are checked at
+        construction regardless.
       allow_nan_stats: Python `bool`, TFP's convention for undefined stats.
       name: Python `str` name prefixed to ops created by this class.
 
     Raises:
       ValueError: if both or none of `logits` and `probs` are given, if
-        `outcomes` has fewer than 2 rows, or if the last dimension of `logits`
-        / `probs` is statically not `n`.
+        `outcomes` has fewer than 2 rows, repeats a row or is not finite, if
+        the last dimension of `logits` / `probs` is statically not `n`, or if
+        known `logits` / `probs` are out of range.
     """
     parameters = dict(locals())
     if (logits is None) == (probs is None):
       raise ValueError('Must pass exactly one of `logits` or `probs`.')
+    check_pi_static(logits, probs)
     with tf.name_scope(name) as name:
       dtype = dtype_util.common_dtype([logits, probs], dtype_hint=tf.float32)
       self._logits = tensor_util.convert_nonref_to_tensor(
           logits, dtype=dtype, name='logits')
       self._probs = tensor_util.convert_nonref_to_tensor(
           probs, dtype=dtype, name='probs')
-      self._outcomes = convert_outcomes(outcomes, dtype)
-      check_logits_width(self._logits, 'logits', self._outcomes)
-      check_logits_width(self._probs, 'probs', self._outcomes)
+      self._outcomes = outcomes_lib.convert_outcomes(outcomes, dtype)
+      outcomes_lib.check_logits_width(self._logits, 'logits', self._outcomes)
+      outcomes_lib.check_logits_width(self._probs, 'probs', self._outcomes)
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
@@ -172,39 +182,38 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
     return pi_parameter_properties()
 
   @property
-  def outcomes(self):
+  def outcomes(self) -> tf.Tensor:
     """Outcome values `c`, shape `[n]` or `[n, d]`."""
     return self._outcomes
 
   @property
-  def logits(self):
+  def logits(self) -> Optional[Any]:
     """The `logits` given at construction (or `None`)."""
     return self._logits
 
   @property
-  def probs(self):
+  def probs(self) -> Optional[Any]:
     """The `probs` given at construction (or `None`)."""
     return self._probs
 
   @property
-  def num_outcomes(self):
+  def num_outcomes(self) -> Optional[int]:
+    """`n`, the number of outcomes (static)."""
     return tf.compat.dimension_value(self._outcomes.shape[0])
 
-  def logits_parameter(self, name=None):
+  def logits_parameter(self, name: Optional[str] = None) -> tf.Tensor:
     """Logits of `pi` (the given logits, or `log(probs)`)."""
     with self._name_and_control_scope(name or 'logits_parameter'):
       return self._logits_no_checks()
 
-  def probs_parameter(self, name=None):
+  def probs_parameter(self, name: Optional[str] = None) -> tf.Tensor:
     """`pi`: `softmax(logits)` or the given probs."""
     with self._name_and_control_scope(name or 'probs_parameter'):
-      if self._probs is None:
-        return tf.math.softmax(self._logits)
-      return tf.identity(self._probs)
+      return self._pi()
 
   def _logits_no_checks(self):
     if self._logits is None:
-      return tf.math.log(self._probs)
+      return tf.math.log(tf.convert_to_tensor(self._probs))
     return tf.identity(self._logits)
 
   def _log_pi(self):
@@ -216,7 +225,7 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
   def _pi(self):
     if self._probs is None:
       return tf.math.softmax(self._logits)
-    return tf.convert_to_tensor(self._probs)
+    return tf.identity(self._probs)
 
   def _event_shape(self):
     return self._outcomes.shape[1:]
@@ -250,21 +259,67 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
     selected = tf.gather(log_pi, index, batch_dims=len(log_pi.shape) - 1)
     return tf.where(found, selected, tf.constant(-np.inf, self.dtype))
 
-  def _expand_pi(self, pi):
-    """`pi[..., n]` -> `[..., n, 1]` for vector outcomes, else unchanged."""
-    return pi[..., tf.newaxis] if self._outcomes.shape.rank == 2 else pi
+  # --------------------------------------------------------------------------
+  # CDF, survival function, quantile (scalar outcomes)
+  # --------------------------------------------------------------------------
+
+  def _require_scalar_outcomes(self, what):
+    if self._outcomes.shape.rank != 1:
+      raise NotImplementedError(
+          f'{type(self).__name__}.{what} needs scalar outcomes (an order on '
+          f'them); these are vectors of shape {self._outcomes.shape[1:]}.')
+
+  def _below(self, x):
+    """`c_k <= x`, `[..., n]`."""
+    x = tf.convert_to_tensor(x, dtype=self.dtype)
+    return self._outcomes <= x[..., tf.newaxis]
+
+  def _log_cdf(self, x):
+    self._require_scalar_outcomes('log_cdf')
+    return _masked_logsumexp(self._log_pi(), self._below(x))
+
+  def _cdf(self, x):
+    self._require_scalar_outcomes('cdf')
+    below = self._below(x)
+    return tf.reduce_sum(tf.where(below, self._pi(), tf.zeros([], self.dtype)), axis=-1)
+
+  def _log_survival_function(self, x):
+    self._require_scalar_outcomes('log_survival_function')
+    return _masked_logsumexp(self._log_pi(), ~self._below(x))
+
+  def _survival_function(self, x):
+    self._require_scalar_outcomes('survival_function')
+    below = self._below(x)
+    return tf.reduce_sum(tf.where(below, tf.zeros([], self.dtype), self._pi()), axis=-1)
+
+  def _quantile(self, p):
+    self._require_scalar_outcomes('quantile')
+    p = tf.convert_to_tensor(p, dtype=self.dtype)
+    order = tf.argsort(self._outcomes)
+    sorted_outcomes = tf.gather(self._outcomes, order)
+    cumulative = tf.cumsum(tf.gather(self._pi(), order, axis=-1), axis=-1)
+    # Number of outcomes whose cdf is still below p: the index of the first
+    # outcome reaching p (the last one if rounding keeps the sum below 1).
+    index = tf.reduce_sum(
+        tf.cast(cumulative < p[..., tf.newaxis], tf.int32), axis=-1)
+    return tf.gather(sorted_outcomes,
+                     tf.minimum(index, ps.shape(self._outcomes)[0] - 1))
+
+  # --------------------------------------------------------------------------
+  # Statistics
+  # --------------------------------------------------------------------------
 
   def _mean(self):
-    pi = self._pi()
-    return tf.reduce_sum(self._expand_pi(pi) * self._outcomes, axis=-1 -
-                         (self._outcomes.shape.rank - 1))
+    return outcomes_lib.project(self._pi(), self._outcomes)
 
   def _variance(self):
-    pi = self._pi()
     mean = self._mean()
     axis = -self._outcomes.shape.rank
     centered = self._outcomes - tf.expand_dims(mean, axis)
-    return tf.reduce_sum(self._expand_pi(pi) * tf.square(centered), axis=axis)
+    pi = self._pi()
+    if self._outcomes.shape.rank == 2:
+      pi = pi[..., tf.newaxis]
+    return tf.reduce_sum(pi * tf.square(centered), axis=axis)
 
   def _entropy(self):
     log_pi = self._log_pi()
@@ -276,7 +331,7 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
                                                axis=-1))
 
   def _default_event_space_bijector(self):
-    return None
+    return None  # discrete (TFP's convention, as `tfd.Categorical`)
 
   def _parameter_control_dependencies(self, is_init):
     return pi_assertions(self._logits, self._probs, self._outcomes, is_init,

@@ -21,6 +21,7 @@ Every function returns a `[..., n]` tensor, `n = high - low + 1`, whose
 leading dimensions are the broadcast batch shape of the parameters.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -33,6 +34,8 @@ __all__ = [
     'binomial',
     'geometric',
     'negative_binomial',
+    'multinomial',
+    'count_vectors',
     'from_distribution',
 ]
 
@@ -436,3 +439,53 @@ def from_distribution(distribution, low, high):
   # Move the outcome axis last: [n, batch...] -> [batch..., n].
   perm = ps.concat([ps.range(1, batch_rank + 1), [0]], 0)
   return tf.transpose(log_probs, perm)
+
+
+# ----------------------------------------------------------------------------
+# Multinomial (finite support: every count vector, nothing truncated)
+# ----------------------------------------------------------------------------
+
+
+def count_vectors(total_count, num_categories):
+  """Every count vector of `num_categories` entries summing to `total_count`.
+
+  Ordered in decreasing lexicographic order, so that `total_count = 1` gives
+  the identity matrix (one-hot vectors in category order).
+
+  Returns:
+    int numpy array `[C(total_count + K - 1, K - 1), K]`.
+  """
+  rows = [c for c in itertools.product(range(total_count + 1),
+                                       repeat=num_categories)
+          if sum(c) == total_count]
+  return np.array(sorted(rows, reverse=True), dtype=np.int64)
+
+
+def multinomial(total_count, probs=None, logits=None):
+  """Log-PMF of `Multinomial(total_count, p)` over all its count vectors.
+
+  ```none
+  log pi(c) = log N! - sum_i log c_i! + sum_i c_i log p_i,   sum_i c_i = N
+  ```
+
+  with `0 log 0 = 0`, over the outcomes `count_vectors(N, K)` (their order).
+
+  Args:
+    total_count: Python int `N >= 1`.
+    probs: float `Tensor` `[..., K]` on the simplex, or `None`.
+    logits: float `Tensor` `[..., K]` (normalized here), or `None`.
+
+  Returns:
+    `[..., C(N + K - 1, K - 1)]` tensor of log-probabilities.
+  """
+  if logits is not None:
+    log_p = tf.math.log_softmax(logits)
+  else:
+    log_p = tf.math.log(probs)
+  num_categories = tf.compat.dimension_value(log_p.shape[-1])
+  c = tf.constant(count_vectors(total_count, num_categories), log_p.dtype)
+  log_coefficient = (math.lgamma(total_count + 1.) -
+                     tf.reduce_sum(tf.math.lgamma(c + 1.), axis=-1))
+  # sum_i c_i log p_i with 0 * log 0 = 0: [..., 1, K] x [n, K] -> [..., n].
+  weighted = tf.math.multiply_no_nan(log_p[..., tf.newaxis, :], c)
+  return log_coefficient + tf.reduce_sum(weighted, axis=-1)

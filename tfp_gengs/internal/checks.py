@@ -1,13 +1,23 @@
 """Argument checks shared by the distributions and layers.
 
-Structural arguments (truncation bounds, numbers of outcomes) decide static
-shapes, so they are checked in Python at construction whatever
-`validate_args` says. Parameter values are checked TFP-style: assertions in
-`_parameter_control_dependencies` when `validate_args=True`, which raise at
-construction when the values are statically known.
+Two kinds of checks, as in TFP:
+
+* Values known in Python at construction (Python numbers and lists, numpy
+  arrays; and the structural arguments `low`, `high`, `outcomes`, which fix
+  static shapes) are checked at once, whatever `validate_args` says: a bad
+  value there can only be a mistake, and silently sampling NaN from it helps
+  nobody.
+* Tensor and variable values are checked TFP-style: assertions in
+  `_parameter_control_dependencies` when `validate_args=True` (at
+  construction for tensors, at each use for variables).
+
+A `Constraint` holds both forms of one rule and the words that describe it,
+so an argument gets the same rule and the same message on both paths.
 """
 
+import dataclasses
 import numbers
+from typing import Any, Callable, Optional
 
 import numpy as np
 import tensorflow.compat.v2 as tf
@@ -15,16 +25,134 @@ from tensorflow_probability.python.internal import assert_util
 from tensorflow_probability.python.internal import tensor_util
 
 __all__ = [
+    'Constraint',
+    'POSITIVE',
+    'POSITIVE_INTEGER',
+    'OPEN_UNIT_INTERVAL',
+    'UNIT_INTERVAL',
+    'FINITE',
+    'LOGITS',
+    'as_python_int',
     'check_window',
-    'assert_not_nan',
-    'assert_positive',
-    'assert_non_negative',
-    'assert_probability',
+    'check_static',
+    'static_value',
     'maybe_assert',
+    'assert_constraint',
+    'assert_not_nan',
 ]
 
 
-def _as_python_int(value, arg_name):
+@dataclasses.dataclass(frozen=True)
+class Constraint:
+  """One rule on a parameter's values, in numpy and in TensorFlow.
+
+  Attributes:
+    allowed: how the rule reads in a message: "Argument `rate` must be
+      <allowed>".
+    numpy_ok: `fn(float64 array) -> bool array`, `True` where allowed.
+    tf_ok: `fn(tensor) -> bool tensor`, `True` where allowed.
+  """
+  allowed: str
+  numpy_ok: Callable[[np.ndarray], np.ndarray]
+  tf_ok: Callable[[tf.Tensor], tf.Tensor]
+
+
+def _is_integer_np(a):
+  return np.isfinite(a) & (a == np.round(a))
+
+
+POSITIVE = Constraint(
+    'finite and > 0',
+    lambda a: np.isfinite(a) & (a > 0.),
+    lambda x: tf.math.is_finite(x) & (x > 0.))
+POSITIVE_INTEGER = Constraint(
+    'an integer >= 1',
+    lambda a: _is_integer_np(a) & (a >= 1.),
+    lambda x: tf.math.is_finite(x) & tf.equal(x, tf.round(x)) & (x >= 1.))
+OPEN_UNIT_INTERVAL = Constraint(
+    'in the open interval (0, 1)',
+    lambda a: (a > 0.) & (a < 1.),
+    lambda x: (x > 0.) & (x < 1.))
+UNIT_INTERVAL = Constraint(
+    'in [0, 1]',
+    lambda a: (a >= 0.) & (a <= 1.),
+    lambda x: (x >= 0.) & (x <= 1.))
+FINITE = Constraint(
+    'finite',
+    np.isfinite,
+    tf.math.is_finite)
+# Logits of a categorical: -inf (probability 0) is allowed, NaN and +inf not.
+LOGITS = Constraint(
+    'not NaN and < +inf (-inf gives probability 0)',
+    lambda a: ~np.isnan(a) & (a < np.inf),
+    lambda x: ~tf.math.is_nan(x) & (x < np.inf))
+
+
+def static_value(value: Any) -> Optional[np.ndarray]:
+  """`value` as a float64 numpy array if it is known in Python, else `None`.
+
+  Known means a Python number, a (nested) list of them, or a numpy array:
+  what a user typed. Tensors and variables return `None` (their checks are
+  TFP's, behind `validate_args`), so no check here reads a tensor back from
+  a device or sees a traced value.
+  """
+  if value is None or tf.is_tensor(value) or tensor_util.is_ref(value):
+    return None
+  if isinstance(value, (bool, np.bool_)):
+    return None  # a type error that the conversion reports
+  if isinstance(value, (numbers.Real, np.ndarray, list, tuple)):
+    try:
+      return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+      return None
+  return None
+
+
+def _describe(array):
+  array = np.asarray(array)
+  return repr(array.item()) if array.ndim == 0 else repr(array.tolist())
+
+
+def check_static(value: Any, arg_name: str, constraint: Constraint,
+                 what: Optional[str] = None) -> None:
+  """Raises `ValueError` if a Python-known `value` breaks `constraint`.
+
+  Args:
+    value: the argument as passed (checked only if `static_value` knows it).
+    arg_name: the argument's name, as the user wrote it.
+    constraint: the rule.
+    what: optional words for what the argument is (`'the Poisson rate'`).
+  """
+  array = static_value(value)
+  if array is None:
+    return
+  ok = constraint.numpy_ok(array)
+  if not np.all(ok):
+    label = f'`{arg_name}`' + (f' ({what})' if what else '')
+    if array.size <= 8:
+      shown = _describe(array)
+    else:
+      first_bad = array[~ok].ravel()[0]
+      shown = f'an array of shape {array.shape} holding {first_bad!r}'
+    raise ValueError(f'Argument {label} must be {constraint.allowed}; got '
+                     f'{shown}.')
+
+
+def assert_constraint(x: tf.Tensor, arg_name: str,
+                      constraint: Constraint) -> tf.Operation:
+  """A run-time assertion of `constraint` on the tensor `x`."""
+  return assert_util.assert_equal(
+      tf.reduce_all(constraint.tf_ok(x)), True,
+      message=f'Argument `{arg_name}` must be {constraint.allowed}.')
+
+
+def assert_not_nan(x: tf.Tensor, arg_name: str) -> tf.Operation:
+  return assert_util.assert_equal(
+      tf.reduce_any(tf.math.is_nan(x)), False,
+      message=f'Argument `{arg_name}` must not contain NaN.')
+
+
+def as_python_int(value: Any, arg_name: str) -> int:
   """Returns `value` as a Python int or raises naming `arg_name`."""
   if isinstance(value, bool):
     raise TypeError(f'Argument `{arg_name}` must be an integer, got a bool.')
@@ -47,23 +175,31 @@ def _as_python_int(value, arg_name):
   raise ValueError(f'Argument `{arg_name}` must be an integer, got {value!r}.')
 
 
-def check_window(low, high, min_outcomes=2):
+def check_window(low: Any, high: Any, min_outcomes: int = 2,
+                 min_low: Optional[int] = None,
+                 support: str = '') -> tuple[int, int]:
   """Validates a truncation window `{low, ..., high}` and returns Python ints.
 
   Args:
     low: lowest outcome (the left tail `P(X <= low)` is put on it).
     high: highest outcome (the right tail `P(X >= high)` is put on it).
     min_outcomes: the window must hold at least this many outcomes.
+    min_low: if not `None`, `low` must be `>= min_low` (a family's support
+      starts there).
+    support: words naming the support for the `min_low` message.
 
   Returns:
     `(low, high)` as Python ints.
 
   Raises:
-    ValueError: if a bound is not an integer, `high < low`, or the window has
-      fewer than `min_outcomes` outcomes.
+    ValueError: if a bound is not an integer, `high < low`, `low < min_low`,
+      or the window has fewer than `min_outcomes` outcomes.
   """
-  low = _as_python_int(low, 'low')
-  high = _as_python_int(high, 'high')
+  low = as_python_int(low, 'low')
+  high = as_python_int(high, 'high')
+  if min_low is not None and low < min_low:
+    raise ValueError(
+        f'Argument `low` must be >= {min_low}{support}; got low={low}.')
   if high < low:
     raise ValueError(
         f'Argument `high` ({high}) must be >= `low` ({low}).')
@@ -75,7 +211,8 @@ def check_window(low, high, min_outcomes=2):
   return low, high
 
 
-def maybe_assert(condition_fn, x, is_init, assertions):
+def maybe_assert(condition_fn: Callable[[tf.Tensor], Any], x: Any,
+                 is_init: bool, assertions: list) -> None:
   """Appends `condition_fn(x)` to `assertions` when TFP's rule says so.
 
   TFP checks a parameter at construction (`is_init=True`) when it is a plain
@@ -86,31 +223,3 @@ def maybe_assert(condition_fn, x, is_init, assertions):
     return
   if is_init != tensor_util.is_ref(x):
     assertions.append(condition_fn(tf.convert_to_tensor(x)))
-
-
-def assert_not_nan(x, arg_name):
-  return assert_util.assert_equal(
-      tf.reduce_any(tf.math.is_nan(x)), False,
-      message=f'Argument `{arg_name}` must not contain NaN.')
-
-
-def assert_positive(x, arg_name):
-  """Positive and not NaN (NaN fails the comparison)."""
-  return assert_util.assert_positive(
-      x, message=f'Argument `{arg_name}` must be positive (> 0).')
-
-
-def assert_non_negative(x, arg_name):
-  """Non-negative and not NaN (NaN fails the comparison)."""
-  return assert_util.assert_non_negative(
-      x, message=f'Argument `{arg_name}` must be non-negative (>= 0).')
-
-
-def assert_probability(x, arg_name):
-  """In [0, 1] and not NaN."""
-  return tf.group(
-      assert_util.assert_non_negative(
-          x, message=f'Argument `{arg_name}` must be in [0, 1].'),
-      assert_util.assert_less_equal(
-          x, tf.ones([], x.dtype),
-          message=f'Argument `{arg_name}` must be in [0, 1].'))

@@ -2,11 +2,15 @@
 
 Thin constructors of `GenGSLayer` that take the family's prior parameters
 (`prior_rate`, `prior_probs`, `prior_total_count`) and truncation window
-directly, and serialize them under those names.
+directly, and serialize them under those names. Everything else (inputs,
+outputs, inference modes, temperature, KL, saving) is as in `GenGSLayer`;
+the parameters' rules and the explicit input are the family's
+(`tfp_gengs.distributions.families`).
 """
 
+from typing import Any, Optional
+
 import keras
-import numpy as np
 
 from tfp_gengs.layers import gengs_layer
 from tfp_gengs.layers import prior_spec
@@ -27,12 +31,12 @@ class _FamilyLayer(gengs_layer.GenGSLayer):
   """
 
   _FAMILY = None
-  _PARAMS = ()  # (layer argument, PriorSpec parameter) pairs.
+  _PARAMS = ()  # (layer argument, family parameter) pairs.
 
-  def __init__(self, window, params, **kwargs):
+  def __init__(self, params, high, low, tail_mass, **kwargs):
     spec = prior_spec.PriorSpec.from_family(
-        self._FAMILY, high=window[1], low=window[0], arg_prefix='prior_',
-        **params)
+        self._FAMILY, high=high, low=low, arg_prefix='prior_',
+        tail_mass=tail_mass, **params)
     super().__init__(spec, **kwargs)
 
   def get_config(self):
@@ -49,10 +53,8 @@ class GenGSPoissonLayer(_FamilyLayer):
   """GenGS latent layer with a truncated `Poisson(prior_rate)` prior.
 
   Explicit inference (default): the input `[..., d]` holds the log-rates of
-  the posterior Poissons, `pi = TD(Poisson(exp(x)), low, high)`. Implicit:
-  the input holds the logits of `pi` over `low..high`. The output is the
-  relaxed count `[..., d]`; `KL(q || prior)` is added to the losses. See
-  `GenGSLayer` for the details.
+  the posterior Poissons, `pi = TD(Poisson(exp(x)), low, high)`. Everything
+  else as in `GenGSLayer`.
 
   #### Examples
 
@@ -66,40 +68,41 @@ class GenGSPoissonLayer(_FamilyLayer):
   # Implicit inference, n = 13 outcomes per dimension:
   z = gengs.layers.GenGSPoissonLayer(3., high=12, inference='implicit')(
       keras.layers.Dense(4 * 13)(x))                     # [batch, 4]
+  # The window from the prior's mass (here 0..14):
+  z = gengs.layers.GenGSPoissonLayer(3., tail_mass=1e-6)(
+      keras.layers.Dense(4)(x))
   ```
   """
 
   _FAMILY = 'poisson'
   _PARAMS = (('prior_rate', 'rate'),)
 
-  def __init__(self, prior_rate, high, low=0, temperature=1.0,
-               inference='explicit', straight_through=False, kl_weight=1.0,
-               inference_output='sample', seed=None, **kwargs):
+  def __init__(self,
+               prior_rate: Any,
+               high: Optional[int] = None,
+               low: int = 0,
+               temperature: float = 1.0,
+               inference: str = 'explicit',
+               straight_through: bool = False,
+               kl_weight: float = 1.0,
+               inference_output: str = 'sample',
+               seed: Optional[int] = None,
+               tail_mass: Optional[float] = None,
+               **kwargs):
     """Creates the layer.
 
     Args:
-      prior_rate: Python float `> 0` or vector `[d]` (one per latent
-        dimension), the prior's Poisson rate.
+      prior_rate: Python float, finite and `> 0`, or a vector `[d]` (one
+        per latent dimension): the prior's Poisson rate.
       high: Python int, highest outcome; `P(X >= high)` is put on it.
       low: Python int `>= 0`, lowest outcome; `P(X <= low)` is put on it.
-      temperature: Python float `> 0`, initial temperature `tau` (the
-        non-trainable `temperature` weight).
-      inference: `'explicit'` (input `[..., d]`: log-rates) or `'implicit'`
-        (input `[..., d, n]` or `[..., d*n]`: logits of `pi`).
-      straight_through: Python `bool`, exact outcomes forward.
-      kl_weight: Python float `>= 0`, weight of the KL added to the losses.
-      inference_output: `'sample'`, `'straight_through'` or `'mean'`, the
-        output at inference (see `GenGSLayer`).
-      seed: Python int or `None`, seed of the layer's `SeedGenerator`.
-      **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
-
-    Raises:
-      ValueError: out-of-range prior parameters, a window with fewer than 2
-        outcomes or outside the support, or a bad layer argument (see
-        `GenGSLayer`).
+      temperature, inference, straight_through, kl_weight,
+        inference_output, seed, **kwargs: as in `GenGSLayer`.
+      tail_mass: instead of `high`/`low`, the window
+        `gengs.window(tfd.Poisson(prior_rate), tail_mass)`.
     """
     super().__init__(
-        (low, high), dict(rate=prior_rate), temperature=temperature,
+        dict(rate=prior_rate), high, low, tail_mass, temperature=temperature,
         inference=inference, straight_through=straight_through,
         kl_weight=kl_weight, inference_output=inference_output, seed=seed,
         **kwargs)
@@ -111,7 +114,7 @@ class GenGSGeometricLayer(_FamilyLayer):
 
   As `tfd.Geometric`: the number of failures before the first success,
   `P(X = k) = p (1 - p)^k`. Explicit input `[..., d]`: logits of the
-  posterior success probabilities. See `GenGSLayer`.
+  posterior success probabilities. Everything else as in `GenGSLayer`.
 
   #### Examples
 
@@ -128,34 +131,29 @@ class GenGSGeometricLayer(_FamilyLayer):
   _FAMILY = 'geometric'
   _PARAMS = (('prior_probs', 'probs'),)
 
-  def __init__(self, prior_probs, high, low=0, temperature=1.0,
-               inference='explicit', straight_through=False, kl_weight=1.0,
-               inference_output='sample', seed=None, **kwargs):
+  def __init__(self,
+               prior_probs: Any,
+               high: Optional[int] = None,
+               low: int = 0,
+               temperature: float = 1.0,
+               inference: str = 'explicit',
+               straight_through: bool = False,
+               kl_weight: float = 1.0,
+               inference_output: str = 'sample',
+               seed: Optional[int] = None,
+               tail_mass: Optional[float] = None,
+               **kwargs):
     """Creates the layer.
 
     Args:
-      prior_probs: Python float in `(0, 1)` or vector `[d]`, the prior's
-        success probability.
-      high: Python int, highest outcome; `P(X >= high)` is put on it.
-      low: Python int `>= 0`, lowest outcome; `P(X <= low)` is put on it.
-      temperature: Python float `> 0`, initial temperature `tau` (the
-        non-trainable `temperature` weight).
-      inference: `'explicit'` (input `[..., d]`: logits of the success probability) or `'implicit'`
-        (input `[..., d, n]` or `[..., d*n]`: logits of `pi`).
-      straight_through: Python `bool`, exact outcomes forward.
-      kl_weight: Python float `>= 0`, weight of the KL added to the losses.
-      inference_output: `'sample'`, `'straight_through'` or `'mean'`, the
-        output at inference (see `GenGSLayer`).
-      seed: Python int or `None`, seed of the layer's `SeedGenerator`.
-      **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
-
-    Raises:
-      ValueError: out-of-range prior parameters, a window with fewer than 2
-        outcomes or outside the support, or a bad layer argument (see
-        `GenGSLayer`).
+      prior_probs: Python float in the open interval `(0, 1)` or a vector
+        `[d]`: the prior's success probability.
+      high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
+      temperature, inference, straight_through, kl_weight,
+        inference_output, seed, **kwargs: as in `GenGSLayer`.
     """
     super().__init__(
-        (low, high), dict(probs=prior_probs), temperature=temperature,
+        dict(probs=prior_probs), high, low, tail_mass, temperature=temperature,
         inference=inference, straight_through=straight_through,
         kl_weight=kl_weight, inference_output=inference_output, seed=seed,
         **kwargs)
@@ -166,9 +164,12 @@ class GenGSBinomialLayer(_FamilyLayer):
   """GenGS latent layer with a `Binomial(prior_total_count, prior_probs)` prior.
 
   The window defaults to the whole support `0..total_count` (then nothing is
-  truncated). Explicit input `[..., d]`: logits of the posterior success
-  probabilities; the posterior has the prior's `total_count`. See
-  `GenGSLayer`.
+  truncated; the family's rule, as in `gengs.GenGSBinomial`: the largest
+  `total_count`, which the layer accepts only where every dimension's prior
+  gives each outcome positive mass, i.e. equal `total_count`s, else choose
+  `high` <= the smallest). Explicit input `[..., d]`: logits of the
+  posterior success probabilities; the posterior has the prior's
+  `total_count`. Everything else as in `GenGSLayer`.
 
   #### Examples
 
@@ -185,40 +186,35 @@ class GenGSBinomialLayer(_FamilyLayer):
   _FAMILY = 'binomial'
   _PARAMS = (('prior_total_count', 'total_count'), ('prior_probs', 'probs'))
 
-  def __init__(self, prior_total_count, prior_probs, high=None, low=0,
-               temperature=1.0, inference='explicit', straight_through=False,
-               kl_weight=1.0, inference_output='sample', seed=None, **kwargs):
+  def __init__(self,
+               prior_total_count: Any,
+               prior_probs: Any,
+               high: Optional[int] = None,
+               low: int = 0,
+               temperature: float = 1.0,
+               inference: str = 'explicit',
+               straight_through: bool = False,
+               kl_weight: float = 1.0,
+               inference_output: str = 'sample',
+               seed: Optional[int] = None,
+               tail_mass: Optional[float] = None,
+               **kwargs):
     """Creates the layer.
 
     Args:
-      prior_total_count: positive integer (Python or vector `[d]`), the
+      prior_total_count: integer `>= 1` (Python or vector `[d]`), the
         prior's number of trials; the posterior's too.
-      prior_probs: Python float in `(0, 1)` or vector `[d]`, the prior's
-        success probability.
-      high: Python int `<= prior_total_count`, highest outcome (default:
-        the smallest `prior_total_count`, no truncation).
-      low: Python int `>= 0`, lowest outcome.
-      temperature: Python float `> 0`, initial temperature `tau` (the
-        non-trainable `temperature` weight).
-      inference: `'explicit'` (input `[..., d]`: logits of the success probability) or `'implicit'`
-        (input `[..., d, n]` or `[..., d*n]`: logits of `pi`).
-      straight_through: Python `bool`, exact outcomes forward.
-      kl_weight: Python float `>= 0`, weight of the KL added to the losses.
-      inference_output: `'sample'`, `'straight_through'` or `'mean'`, the
-        output at inference (see `GenGSLayer`).
-      seed: Python int or `None`, seed of the layer's `SeedGenerator`.
-      **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
-
-    Raises:
-      ValueError: out-of-range prior parameters, a window with fewer than 2
-        outcomes or outside the support, or a bad layer argument (see
-        `GenGSLayer`).
+      prior_probs: Python float in the open interval `(0, 1)` or a vector
+        `[d]`: the prior's success probability.
+      high: Python int `<=` the smallest `prior_total_count`, highest
+        outcome (default: `prior_total_count`, no truncation).
+      low, tail_mass: as in `GenGSPoissonLayer`.
+      temperature, inference, straight_through, kl_weight,
+        inference_output, seed, **kwargs: as in `GenGSLayer`.
     """
-    if high is None:
-      high = _min_total_count(prior_total_count)
     super().__init__(
-        (low, high), dict(total_count=prior_total_count, probs=prior_probs),
-        temperature=temperature, inference=inference,
+        dict(total_count=prior_total_count, probs=prior_probs), high, low,
+        tail_mass, temperature=temperature, inference=inference,
         straight_through=straight_through, kl_weight=kl_weight,
         inference_output=inference_output, seed=seed, **kwargs)
 
@@ -230,7 +226,7 @@ class GenGSNegativeBinomialLayer(_FamilyLayer):
   As `tfd.NegativeBinomial(total_count, probs)`: the number of successes
   (probability `probs`) before `total_count` failures. Explicit input
   `[..., d]`: logits of the posterior success probabilities; the posterior
-  has the prior's `total_count`. See `GenGSLayer`.
+  has the prior's `total_count`. Everything else as in `GenGSLayer`.
 
   #### Examples
 
@@ -248,50 +244,32 @@ class GenGSNegativeBinomialLayer(_FamilyLayer):
   _FAMILY = 'negative_binomial'
   _PARAMS = (('prior_total_count', 'total_count'), ('prior_probs', 'probs'))
 
-  def __init__(self, prior_total_count, prior_probs, high, low=0,
-               temperature=1.0, inference='explicit', straight_through=False,
-               kl_weight=1.0, inference_output='sample', seed=None, **kwargs):
+  def __init__(self,
+               prior_total_count: Any,
+               prior_probs: Any,
+               high: Optional[int] = None,
+               low: int = 0,
+               temperature: float = 1.0,
+               inference: str = 'explicit',
+               straight_through: bool = False,
+               kl_weight: float = 1.0,
+               inference_output: str = 'sample',
+               seed: Optional[int] = None,
+               tail_mass: Optional[float] = None,
+               **kwargs):
     """Creates the layer.
 
     Args:
-      prior_total_count: Python float `> 0` or vector `[d]`, the prior's
-        number of failures; the posterior's too.
-      prior_probs: Python float in `(0, 1)` or vector `[d]`, the prior's
-        success probability.
-      high: Python int, highest outcome; `P(X >= high)` is put on it.
-      low: Python int `>= 0`, lowest outcome; `P(X <= low)` is put on it.
-      temperature: Python float `> 0`, initial temperature `tau` (the
-        non-trainable `temperature` weight).
-      inference: `'explicit'` (input `[..., d]`: logits of the success probability) or `'implicit'`
-        (input `[..., d, n]` or `[..., d*n]`: logits of `pi`).
-      straight_through: Python `bool`, exact outcomes forward.
-      kl_weight: Python float `>= 0`, weight of the KL added to the losses.
-      inference_output: `'sample'`, `'straight_through'` or `'mean'`, the
-        output at inference (see `GenGSLayer`).
-      seed: Python int or `None`, seed of the layer's `SeedGenerator`.
-      **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
-
-    Raises:
-      ValueError: out-of-range prior parameters, a window with fewer than 2
-        outcomes or outside the support, or a bad layer argument (see
-        `GenGSLayer`).
+      prior_total_count: Python float, finite and `> 0`, or a vector `[d]`:
+        the prior's number of failures; the posterior's too.
+      prior_probs: Python float in the open interval `(0, 1)` or a vector
+        `[d]`: the prior's success probability.
+      high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
+      temperature, inference, straight_through, kl_weight,
+        inference_output, seed, **kwargs: as in `GenGSLayer`.
     """
     super().__init__(
-        (low, high), dict(total_count=prior_total_count, probs=prior_probs),
-        temperature=temperature, inference=inference,
+        dict(total_count=prior_total_count, probs=prior_probs), high, low,
+        tail_mass, temperature=temperature, inference=inference,
         straight_through=straight_through, kl_weight=kl_weight,
         inference_output=inference_output, seed=seed, **kwargs)
-
-
-def _min_total_count(total_count):
-  """The default binomial `high`: the smallest number of trials."""
-  array = np.asarray(total_count, dtype=np.float64)
-  if array.size == 0 or not np.all(np.isfinite(array)):
-    raise ValueError('Argument `prior_total_count` must be finite; got '
-                     f'{total_count!r}.')
-  smallest = float(np.min(array))
-  if smallest != round(smallest) or smallest < 1:
-    raise ValueError('Argument `prior_total_count` (the binomial number of '
-                     'trials) must hold positive integers; got '
-                     f'{total_count!r}.')
-  return int(smallest)

@@ -9,6 +9,7 @@ import tensorflow.compat.v2 as tf
 from tfp_gengs.distributions import gumbel_softmax
 from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import truncated_discrete
+from tfp_gengs.internal import outcomes as outcomes_lib
 from tfp_gengs.layers import prior_spec
 
 __all__ = ['GenGSLayer', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS']
@@ -90,7 +91,12 @@ class GenGSLayer(keras.layers.Layer):
   * `'mean'`: the deterministic mean of the truncated posterior,
     `sum_k pi_k c_k`.
 
-  The KL loss and the metric are added in both cases.
+  The KL loss and the metric are added in both cases. `inference_output`
+  can be changed at any time, also after `predict` or `evaluate` have
+  compiled their functions: the choice is held in a variable that the
+  compiled function reads at each call (a `tf.switch_case` over the three
+  outputs, at inference only), so `layer.inference_output = 'mean'` takes
+  effect at the next call without retracing.
 
   #### Temperature, KL metric, seeds
 
@@ -147,6 +153,7 @@ class GenGSLayer(keras.layers.Layer):
                seed=None,
                high=None,
                low=None,
+               tail_mass=None,
                **kwargs):
     """Creates the layer.
 
@@ -173,6 +180,11 @@ class GenGSLayer(keras.layers.Layer):
       high: Python int, highest outcome of the window, for a TFP prior.
       low: Python int, lowest outcome of the window, for a TFP prior
         (default 0).
+      tail_mass: optional float in `(0, 1)`, for a Poisson, geometric,
+        binomial or negative binomial prior instead of `high`/`low`: the
+        window `gengs.window(prior, tail_mass)`. The posterior shares the
+        prior's window, so leave room for it (a smaller `tail_mass`). The
+        config holds the resolved `high`/`low`.
       **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Raises:
@@ -193,7 +205,8 @@ class GenGSLayer(keras.layers.Layer):
     if isinstance(prior, prior_spec.PriorSpec):
       spec = prior
     else:
-      spec = prior_spec.PriorSpec.from_prior(prior, high=high, low=low)
+      spec = prior_spec.PriorSpec.from_prior(prior, high=high, low=low,
+                                             tail_mass=tail_mass)
     if inference == 'explicit' and spec.family is None:
       raise ValueError(
           'Argument `inference`=\'explicit\' needs a prior family to map the '
@@ -212,10 +225,15 @@ class GenGSLayer(keras.layers.Layer):
     self.inference = inference
     self.straight_through = bool(straight_through)
     self.kl_weight = kl_weight
+    # Read by the compiled inference function at each call (see the class
+    # docstring); a plain `tf.Variable`, not a Keras weight: it is part of
+    # the config, not of the trained state.
+    self._inference_output_index = tf.Variable(
+        INFERENCE_OUTPUTS.index(inference_output), trainable=False,
+        dtype=tf.int32, name='inference_output')
     self.inference_output = inference_output
     self.seed = None if seed is None else int(seed)
     self._latent_dims = None
-    self._flat_input = False
     self.temperature = self.add_weight(
         shape=(), name='temperature', trainable=False,
         initializer=keras.initializers.Constant(temperature))
@@ -226,6 +244,19 @@ class GenGSLayer(keras.layers.Layer):
   # --------------------------------------------------------------------------
   # Properties
   # --------------------------------------------------------------------------
+
+  @property
+  def inference_output(self):
+    """What the layer returns at inference: `'sample'`, `'straight_through'`
+    or `'mean'`. Assigning it takes effect at the next call, also in
+    functions that Keras has already compiled."""
+    return self._inference_output
+
+  @inference_output.setter
+  def inference_output(self, value):
+    _check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
+    self._inference_output = value
+    self._inference_output_index.assign(INFERENCE_OUTPUTS.index(value))
 
   @property
   def prior_spec(self):
@@ -338,7 +369,7 @@ class GenGSLayer(keras.layers.Layer):
     return d, flat
 
   def build(self, input_shape):
-    self._latent_dims, self._flat_input = self._parse_input_shape(input_shape)
+    self._latent_dims, _ = self._parse_input_shape(input_shape)
 
   def compute_output_shape(self, input_shape):
     d, flat = self._parse_input_shape(input_shape)
@@ -386,14 +417,22 @@ class GenGSLayer(keras.layers.Layer):
     self.add_loss(tf.cast(self.kl_weight, dtype) * kl)
     self.kl_metric.update_state(kl)
 
-    mode = 'sample' if training else self.inference_output
-    if mode == 'mean':
-      return tf.linalg.matvec(tf.math.softmax(log_pi), outcomes)
-    straight_through = self.straight_through or mode == 'straight_through'
     temperature = tf.cast(self.temperature.value, dtype)
-    return gumbel_softmax.relaxed_outcomes(
-        log_pi, temperature, outcomes, seed=self._next_seed(),
-        straight_through=straight_through)
+    seed = self._next_seed()
+
+    def sample(straight_through):
+      return gumbel_softmax.relaxed_outcomes(
+          log_pi, temperature, outcomes, seed=seed,
+          straight_through=straight_through)
+
+    if training:
+      return sample(self.straight_through)
+    # At inference: the output the variable names now (no retracing).
+    return tf.switch_case(tf.convert_to_tensor(self._inference_output_index), [
+        lambda: sample(self.straight_through),
+        lambda: sample(True),
+        lambda: outcomes_lib.project(tf.math.softmax(log_pi), outcomes),
+    ])
 
   # --------------------------------------------------------------------------
   # Serialization

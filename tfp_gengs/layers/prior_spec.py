@@ -8,44 +8,33 @@ serialize:
 * the prior's normalized truncated log-PMF `log pi_prior`, shape `[n]` (one
   prior shared by every latent dimension) or `[d, n]` (one per dimension),
   computed once in float64 at construction,
-* for a named family (Poisson, geometric, binomial, negative binomial) its
-  parameters and window, which the `explicit` inference mode needs to map the
-  network's unconstrained outputs to a truncated PMF.
+* for a named family its parameters and window, which the `explicit`
+  inference mode needs to map the network's unconstrained outputs to a
+  truncated PMF.
 
-Every structural or value error is raised here, at layer construction, with
-the name of the offending argument and its allowed range.
+What a family is (its parameters and their rules, its truncated log-PMF,
+the unconstrained parameter the explicit mode reads, its default window)
+comes from the registry `tfp_gengs.distributions.families`, the same one
+`gengs.truncate` and the `GenGS<Family>` distributions read. What is the
+layer's own is here: the JSON config, the float64 precomputation,
+per-dimension priors, and the rule that the prior gives every outcome of
+the window positive probability (else `KL(q || prior)` is infinite).
 """
 
 import numpy as np
 import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.distributions import binomial
-from tensorflow_probability.python.distributions import geometric
-from tensorflow_probability.python.distributions import negative_binomial
-from tensorflow_probability.python.distributions import poisson
 
+from tfp_gengs.distributions import families
 from tfp_gengs.distributions import truncated_discrete
-from tfp_gengs.distributions import truncated_log_pmf
 from tfp_gengs.distributions import truncation
+from tfp_gengs.distributions import windows
 from tfp_gengs.internal import checks
 
-__all__ = ['PriorSpec', 'FAMILIES']
+__all__ = ['PriorSpec', 'LAYER_FAMILIES']
 
-# Family name -> (its parameters, in order; the explicit-mode input).
-FAMILIES = {
-    'poisson': (('rate',), 'log-rate'),
-    'geometric': (('probs',), 'logits of the success probability'),
-    'binomial': (('total_count', 'probs'),
-                 'logits of the success probability'),
-    'negative_binomial': (('total_count', 'probs'),
-                          'logits of the success probability'),
-}
-
-_TFD_FAMILIES = (
-    (poisson.Poisson, 'poisson'),
-    (geometric.Geometric, 'geometric'),
-    (binomial.Binomial, 'binomial'),
-    (negative_binomial.NegativeBinomial, 'negative_binomial'),
-)
+# The families a latent layer supports: scalar outcomes (one count per
+# latent dimension), hence not the multinomial.
+LAYER_FAMILIES = ('poisson', 'geometric', 'binomial', 'negative_binomial')
 
 
 def _to_json(array):
@@ -55,7 +44,7 @@ def _to_json(array):
 
 
 def _param_array(value, arg_name):
-  """A prior parameter as a finite float64 array of shape `[]` or `[d]`."""
+  """A prior parameter as a float64 array of shape `[]` or `[d]`."""
   if isinstance(value, bool):
     raise TypeError(f'Argument `{arg_name}` must be a number or a vector of '
                     'numbers, got a bool.')
@@ -75,25 +64,7 @@ def _param_array(value, arg_name):
         f'Argument `{arg_name}` must be a scalar (one prior shared by all '
         'latent dimensions) or a vector `[d]` (one per latent dimension); got '
         f'shape {array.shape}.')
-  if not np.all(np.isfinite(array)):
-    raise ValueError(f'Argument `{arg_name}` must be finite; got {value!r}.')
   return array
-
-
-def _describe(array):
-  return repr(array.item()) if array.ndim == 0 else repr(array.tolist())
-
-
-def _check_open_range(array, arg_name, what, low, high=None):
-  """Checks `low < array (< high)` elementwise, naming the argument."""
-  ok = array > low
-  if high is not None:
-    ok &= array < high
-  if not np.all(ok):
-    allowed = (f'> {low:g}' if high is None else
-               f'in the open interval ({low:g}, {high:g})')
-    raise ValueError(f'Argument `{arg_name}` ({what}) must be {allowed}; got '
-                     f'{_describe(array)}.')
 
 
 def _latent_dims_of(arrays, names):
@@ -150,12 +121,17 @@ class PriorSpec:
     zero = ~np.isfinite(log_pi)
     if np.any(zero):
       where = np.unique(np.nonzero(zero)[-1])
+      hint = ''
+      if family == 'binomial':
+        smallest = float(np.min(params['total_count']))
+        hint = (f' For a binomial prior `high` must be <= the smallest '
+                f'`{arg_prefix}total_count` ({smallest:g}).')
       raise ValueError(
           'The prior gives probability 0 to the outcomes '
           f'{self.outcomes[where].tolist()} of the window: KL(q || prior) is '
           'infinite as soon as the posterior puts mass there (implicit '
           'inference always does). Choose a window inside the prior\'s '
-          'support (`low`/`high`).')
+          f'support (`low`/`high`).{hint}')
     self.log_pi = log_pi
     self.family = family
     self.params = dict(params or {})
@@ -173,75 +149,71 @@ class PriorSpec:
   # --------------------------------------------------------------------------
 
   @classmethod
-  def from_family(cls, family, high, low=0, arg_prefix='prior_', **params):
+  def from_family(cls, family, high=None, low=0, arg_prefix='prior_',
+                  tail_mass=None, **params):
     """A named family truncated to `{low, ..., high}`, validated.
 
     Args:
-      family: a key of `FAMILIES`.
-      high: Python int, highest outcome (right tail on it).
-      low: Python int, lowest outcome (left tail on it); `>= 0`.
+      family: a name in `LAYER_FAMILIES`.
+      high: Python int, highest outcome (right tail on it). Default: the
+        family's (the binomial's largest `total_count`), or the window of
+        `tail_mass`.
+      low: Python int `>= 0`, lowest outcome (left tail on it).
       arg_prefix: prefix of the parameter names in error messages
         (`'prior_'` gives `prior_rate`).
-      **params: the family's parameters (`rate`; `probs`; `total_count` and
-        `probs`), each a scalar or a `[d]` vector.
+      tail_mass: optional float in `(0, 1)`: choose the window with
+        `gengs.window` from the prior's parameters instead of `high`/`low`.
+      **params: the family's natural parameters (`rate`; `probs`;
+        `total_count` and `probs`), each a scalar or a `[d]` vector.
 
     Raises:
-      ValueError: unknown family, bad window (`n < 2`, `low < 0`, binomial
-        `high > total_count`) or out-of-range parameter.
+      ValueError: unknown family, bad window (`n < 2`, `low < 0`), a window
+        where the prior has probability 0, or out-of-range parameters (the
+        family's rules, `families`).
     """
-    if family not in FAMILIES:
-      raise ValueError(f'Unknown family {family!r}; expected one of '
-                       f'{sorted(FAMILIES)}.')
-    names = FAMILIES[family][0]
+    if family not in LAYER_FAMILIES:
+      raise ValueError(f'Unknown family {family!r} for a latent layer; '
+                       f'expected one of {sorted(LAYER_FAMILIES)}.')
+    spec = families.get(family)
+    names = spec.natural_names
     missing = [n for n in names if params.get(n) is None]
     if missing:
       raise ValueError(f'Argument `{arg_prefix}{missing[0]}` is required for '
-                       f'the {family} prior.')
+                       f'the {spec.title} prior.')
     extra = set(params) - set(names)
     if extra:
       raise ValueError(f'Unexpected parameters {sorted(extra)} for the '
-                       f'{family} prior; it takes {list(names)}.')
-    if high is None:
-      raise ValueError('Argument `high` (the highest outcome of the truncation '
-                       'window) is required.')
-    low, high = checks.check_window(low, high)
-    if low < 0:
-      raise ValueError(
-          f'Argument `low` must be >= 0: the {family} distribution has no '
-          f'mass below 0; got low={low}.')
+                       f'{spec.title} prior; it takes {list(names)}.')
     arrays = {n: _param_array(params[n], arg_prefix + n) for n in names}
-    if 'rate' in arrays:
-      _check_open_range(arrays['rate'], arg_prefix + 'rate', 'the Poisson rate',
-                        0.)
-    if 'probs' in arrays:
-      _check_open_range(arrays['probs'], arg_prefix + 'probs',
-                        'the success probability', 0., 1.)
-    if 'total_count' in arrays:
-      total_count = arrays['total_count']
-      _check_open_range(total_count, arg_prefix + 'total_count',
-                        f'the {family} total count', 0.)
-      if family == 'binomial':
-        if np.any(total_count != np.round(total_count)):
-          raise ValueError(
-              f'Argument `{arg_prefix}total_count` (the binomial number of '
-              f'trials) must hold integers; got {_describe(total_count)}.')
-        if high > np.min(total_count):
-          raise ValueError(
-              f'The truncation window low={low}..high={high} does not match '
-              f'the binomial prior: `high` must be <= `{arg_prefix}'
-              f'total_count` ({_describe(total_count)}), outcomes above the '
-              'number of trials have probability 0.')
+    spec.check_static(arrays, prefix=arg_prefix)
     _latent_dims_of(list(arrays.values()), list(arrays))
+    if tail_mass is not None:
+      if high is not None or (low is not None and low != 0):
+        raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
+                         'not both: `tail_mass` chooses the whole window.')
+      low, high = windows.window_of(spec, arrays, tail_mass)
+    elif high is None:
+      high = spec.default_high(arrays)
+      if high is None:
+        raise ValueError(
+            'Argument `high` (the highest outcome of the truncation window) '
+            'is required; or pass `tail_mass` to choose the window from the '
+            'prior\'s mass (see `gengs.window`).')
+    low, high = checks.check_window(
+        0 if low is None else low, high, min_low=spec.min_low,
+        support=f' (the {spec.title} support starts at 0)')
+    windows.warn_if_wide(spec, arrays, low, high, 'GenGS layer prior',
+                         stacklevel=5)
     with tf.init_scope():
-      log_pi = cls._family_log_pi(
-          family, {n: tf.constant(a, tf.float64) for n, a in arrays.items()},
-          low, high).numpy()
+      log_pi = spec.log_pmf(
+          low, high,
+          **{n: tf.constant(a, tf.float64) for n, a in arrays.items()}).numpy()
     outcomes = np.arange(low, high + 1, dtype=np.float64)
     return cls(outcomes, log_pi, family=family, params=arrays, low=low,
                high=high, arg_prefix=arg_prefix)
 
   @classmethod
-  def from_prior(cls, prior, high=None, low=None):
+  def from_prior(cls, prior, high=None, low=None, tail_mass=None):
     """A `TruncatedDiscrete`, a TFP distribution plus window, or a config.
 
     Args:
@@ -250,12 +222,27 @@ class PriorSpec:
           or `[d]` (`high`/`low`, if given, must match its outcomes);
         * `tfd.Poisson`, `tfd.Geometric`, `tfd.Binomial`,
           `tfd.NegativeBinomial` (batch shape `[]` or `[d]`) with `high` (and
-          `low`, default 0): a named family, usable in both inference modes;
+          `low`, default 0; the binomial's default is its `total_count`): a
+          named family, usable in both inference modes;
         * any other scalar integer TFP distribution with `high`: truncated
           with `gengs.truncate` (implicit inference only);
         * a dict from `PriorSpec.to_config()`.
       high, low: the truncation window for a TFP distribution.
+      tail_mass: instead of `high`/`low`, for a named family: the window
+        `gengs.window(prior, tail_mass)`.
+
+    Raises:
+      TypeError: `prior` is none of these (a family's name as a string,
+        say).
+      ValueError: a continuous or non-scalar distribution, a missing or bad
+        window, out-of-range parameters.
     """
+    if isinstance(prior, PriorSpec):
+      return prior
+    if isinstance(prior, (dict, truncated_discrete.TruncatedDiscrete)) and (
+        tail_mass is not None):
+      raise ValueError('`tail_mass` chooses the window of a TFP family prior; '
+                       'this prior has its own outcomes.')
     if isinstance(prior, dict):
       if high is not None or low is not None:
         raise ValueError('Arguments `high`/`low` must not be given with a '
@@ -263,38 +250,42 @@ class PriorSpec:
       return cls.from_config(prior)
     if isinstance(prior, truncated_discrete.TruncatedDiscrete):
       return cls._from_truncated(prior, high, low)
-    for tfd_class, family in _TFD_FAMILIES:
-      if type(prior) is tfd_class:  # pylint: disable=unidiomatic-typecheck
-        if high is None:
-          raise ValueError(
-              f'Argument `high` is required with a {tfd_class.__name__} prior: '
-              'it sets the truncation window {low, ..., high}.')
-        params = cls._tfd_params(prior, family)
-        return cls.from_family(family, high=high, low=0 if low is None else low,
-                               arg_prefix='prior.', **params)
-    if hasattr(prior, 'log_prob') and hasattr(prior, 'batch_shape'):
-      if high is None:
+    if isinstance(prior, str) or not hasattr(prior, 'log_prob'):
+      hint = (' For a named family use its layer, e.g. '
+              '`gengs.layers.GenGSPoissonLayer(prior_rate, high)`.'
+              if isinstance(prior, str) else '')
+      raise TypeError(
+          'Argument `prior` must be a `gengs.TruncatedDiscrete`, a TFP integer '
+          'distribution (with `high`), or a prior config dict; got '
+          f'{type(prior).__name__} {prior!r}.{hint}')
+    family = truncation.check_truncatable(prior, 'prior')
+    if family is not None and family.name in LAYER_FAMILIES:
+      if high is None and tail_mass is None and not family.finite_support:
         raise ValueError(
-            f'Argument `high` is required with a {type(prior).__name__} '
-            'prior: it sets the truncation window {low, ..., high}.')
-      return cls._from_truncated(
-          truncation.truncate(prior, high=high, low=0 if low is None else low),
-          None, None)
-    raise TypeError(
-        'Argument `prior` must be a `gengs.TruncatedDiscrete`, a TFP integer '
-        'distribution (with `high`), or a prior config dict; got '
-        f'{type(prior).__name__}.')
-
-  @staticmethod
-  def _tfd_params(prior, family):
-    with tf.init_scope():
-      if family == 'poisson':
-        return dict(rate=np.asarray(prior.rate_parameter()))
-      params = dict(probs=np.asarray(prior.probs_parameter()))
-      if family in ('binomial', 'negative_binomial'):
-        params['total_count'] = np.asarray(
-            tf.convert_to_tensor(prior.total_count))
-      return params
+            f'Argument `high` is required with a {type(prior).__name__} prior: '
+            'it sets the truncation window {low, ..., high}.')
+      values = {}
+      with tf.init_scope():
+        for name, value in family.values_of(prior).items():
+          if value is not None:
+            values[name] = np.asarray(tf.convert_to_tensor(value))
+      family.check_static(values, prefix='prior.')
+      return cls.from_family(family.name, high=high,
+                             low=0 if low is None else low,
+                             arg_prefix='prior.', tail_mass=tail_mass,
+                             **family.natural_values(values))
+    if tail_mass is not None:
+      raise ValueError(
+          '`tail_mass` chooses a window only for tfd.Poisson, tfd.Binomial, '
+          f'tfd.Geometric and tfd.NegativeBinomial priors; got '
+          f'{type(prior).__name__}: pass `high` (and `low`).')
+    if high is None:
+      raise ValueError(
+          f'Argument `high` is required with a {type(prior).__name__} '
+          'prior: it sets the truncation window {low, ..., high}.')
+    return cls._from_truncated(
+        truncation.truncate(prior, high=high, low=0 if low is None else low),
+        None, None)
 
   @classmethod
   def _from_truncated(cls, prior, high, low):
@@ -356,39 +347,29 @@ class PriorSpec:
   # Log-probabilities
   # --------------------------------------------------------------------------
 
-  @staticmethod
-  def _family_log_pi(family, params, low, high, logits=None):
-    """Truncated log-PMF `[..., n]` from parameters (or `logits` of probs)."""
-    if family == 'poisson':
-      return truncated_log_pmf.poisson(rate=params['rate'], low=low, high=high)
-    probs_or_logits = (dict(logits=logits) if logits is not None else
-                       dict(probs=params['probs']))
-    if family == 'geometric':
-      return truncated_log_pmf.geometric(low=low, high=high, **probs_or_logits)
-    fn = (truncated_log_pmf.binomial if family == 'binomial' else
-          truncated_log_pmf.negative_binomial)
-    return fn(params['total_count'], low=low, high=high, **probs_or_logits)
+  @property
+  def family_spec(self):
+    """The registry entry of the family (`None` for an arbitrary prior)."""
+    return None if self.family is None else families.get(self.family)
 
   def explicit_log_pi(self, x):
     """Posterior `log pi` `[..., d, n]` from unconstrained parameters `x`.
 
     Args:
-      x: float `Tensor` `[..., d]`: the log-rate (Poisson) or the logits of
-        the success probability (other families), one per latent dimension.
-        Fixed family parameters (`total_count`) come from the prior.
+      x: float `Tensor` `[..., d]`: the family's explicit parameter
+        (`families.<FAMILY>.explicit_parameter`: the log-rate of a Poisson,
+        the logits of the success probability otherwise), one per latent
+        dimension. Fixed family parameters (`total_count`) come from the
+        prior.
 
     Returns:
       The truncated log-PMF over the prior's window, `[..., d, n]`.
     """
-    if self.family == 'poisson':
-      return truncated_log_pmf.poisson(log_rate=x, low=self.low,
-                                       high=self.high)
-    params = {}
-    if 'total_count' in self.params:
-      params['total_count'] = tf.constant(self.params['total_count'], x.dtype)
-    return self._family_log_pi(self.family, params, self.low, self.high,
-                               logits=x)
+    spec = self.family_spec
+    fixed = {n: tf.constant(self.params[n], x.dtype)
+             for n in spec.fixed_parameters}
+    return spec.explicit_log_pmf(x, fixed, self.low, self.high)
 
   def describe_explicit_input(self):
     """What the explicit-mode input holds, for docs and error messages."""
-    return FAMILIES[self.family][1] if self.family else None
+    return None if self.family is None else self.family_spec.explicit_input
