@@ -57,8 +57,8 @@ class Evaluator:
     self.vae = vae
     self.batch_size = batch_size
     self.iw_batch_size = iw_batch_size
-    self._elbo = tf.function(self._elbo_batch)
-    self._iwae = tf.function(self._iwae_batch)
+    self._elbo = tf.function(self._elbo_batch, reduce_retracing=True)
+    self._iwae = tf.function(self._iwae_batch, reduce_retracing=True)
 
   def _elbo_batch(self, x, temperature, num_samples, seed):
     vae = self.vae

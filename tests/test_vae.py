@@ -1,0 +1,236 @@
+"""Tests of the VAE study (`tfp_gengs.experiments.vae`) on generated data.
+
+Tiny runs (a 64-pixel toy data set of noisy prototypes, 3 latent
+dimensions, one hidden layer of 16 units) train for 3 epochs of 20 steps;
+the evaluation is checked against exact enumeration of a model with d = 2
+latents of n = 4 outcomes (16 configurations). Nothing here reads the real
+data sets.
+"""
+
+import dataclasses
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_gengs.experiments import vae
+from tfp_gengs.experiments import vae_evaluation
+from tfp_gengs.experiments import vae_model
+
+PIXELS = 64
+TINY = dict(dataset='npz', epochs=3, batch_size=20, latent_dims=3,
+            hidden=(16,), eval_samples=2, iw_samples=8, figure_examples=3,
+            log_every_seconds=1e9, tau_rate=1e-3, learning_rate=1e-2)
+FILES = ('results.json', 'summary.md', 'curves.png', 'reconstructions.png',
+         'latent_histograms.png', os.path.join('checkpoints', 'state.json'),
+         os.path.join('checkpoints', 'best.index'))
+
+
+def _toy_data(seed=0):
+  """Noisy copies of 4 random binary prototypes: train/valid/test."""
+  rng = np.random.default_rng(seed)
+  prototypes = rng.random((4, PIXELS)) < .5
+
+  def draw(n):
+    flips = rng.random((n, PIXELS)) < .05
+    return (prototypes[rng.integers(0, 4, n)] ^ flips).astype(np.float32)
+
+  return draw(400), draw(60), draw(60)
+
+
+@pytest.fixture(scope='module')
+def data():
+  return _toy_data()
+
+
+def _independent_pixels_nll(data):
+  """Validation -log p(x) of independent Bernoulli pixels (train means)."""
+  p = np.clip(data[0].mean(0), 1e-6, 1. - 1e-6)
+  x = data[1]
+  return -np.mean(np.sum(x * np.log(p) + (1. - x) * np.log1p(-p), axis=1))
+
+
+def _quiet(line):
+  del line
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory, data):
+  """`tiny_run(estimator, **overrides)`: the results of an uninterrupted
+  tiny run (cached per estimator for the tests of this module)."""
+  cache = {}
+
+  def get(estimator):
+    if estimator not in cache:
+      folder = tmp_path_factory.mktemp(estimator.replace('*', 'star'))
+      config = vae.Config(output_dir=str(folder), estimator=estimator,
+                          **TINY)
+      cache[estimator] = (folder, vae.run(config, data=data, log=_quiet))
+    return cache[estimator]
+
+  return get
+
+
+@pytest.mark.parametrize('estimator',
+                         ['gengs_implicit', 'gengs_explicit', 'RF*', 'REBAR'])
+def test_tiny_run_writes_its_files_and_learns(tiny_run, data, estimator):
+  folder, results = tiny_run(estimator)
+  for name in FILES:
+    assert os.path.exists(folder / name), name
+  assert os.listdir(folder / 'tensorboard' / 'train')
+  with open(folder / 'results.json') as f:
+    saved = json.load(f)
+  history = saved['history']
+  assert [h['epoch'] for h in history] == [1, 2, 3]
+  losses = [h['train_loss'] for h in history]
+  assert losses[-1] < 0.9 * losses[0], losses
+  valid = [h['valid_neg_elbo_hard'] for h in history]
+  assert valid[-1] < valid[0], valid
+  if estimator.startswith('gengs'):
+    # Below the best model without latents (independent pixels, 37.1 nats
+    # on the validation set): the latents carry information.
+    assert valid[-1] < _independent_pixels_nll(data) - 2., valid
+  test = saved['test']
+  for key in ('neg_elbo_relaxed', 'neg_elbo_hard', 'neg_log_likelihood_iw',
+              'kl'):
+    assert np.isfinite(test[key][0]), key
+  assert test['all_hard_latents_are_outcomes']
+  assert saved['settings']['estimator'] == estimator
+  assert 1 <= saved['best_epoch'] <= 3
+  with open(folder / 'summary.md') as f:
+    summary = f.read()
+  assert f'{test["neg_elbo_hard"][0]:.2f}' in summary
+  assert results['test']['neg_elbo_hard'] == test['neg_elbo_hard']
+
+
+@pytest.mark.parametrize('estimator', ['gengs_implicit', 'NVIL'])
+def test_resume_after_interruption_reproduces_the_run(tmp_path, data,
+                                                      tiny_run, estimator):
+  _, full = tiny_run(estimator)
+  config = vae.Config(output_dir=str(tmp_path), estimator=estimator,
+                      stop_after_steps=45, **TINY)   # killed in epoch 3
+  with pytest.raises(vae.Interrupted):
+    vae.run(config, data=data, log=_quiet)
+  with open(tmp_path / 'checkpoints' / 'state.json') as f:
+    assert len(json.load(f)['state']['history']) == 2
+  # The folder holds a run: starting over without --resume is refused, and
+  # so is resuming with other training settings.
+  with pytest.raises(ValueError, match='--resume'):
+    vae.run(dataclasses.replace(config, stop_after_steps=0), data=data,
+            log=_quiet)
+  with pytest.raises(ValueError, match='learning_rate'):
+    vae.run(dataclasses.replace(config, stop_after_steps=0, resume=True,
+                                learning_rate=1e-3), data=data, log=_quiet)
+  resumed = vae.run(dataclasses.replace(config, stop_after_steps=0,
+                                        resume=True), data=data, log=_quiet)
+  np.testing.assert_allclose([h['train_loss'] for h in resumed['history']],
+                             [h['train_loss'] for h in full['history']],
+                             rtol=1e-6)
+  for key in ('neg_elbo_relaxed', 'neg_elbo_hard', 'neg_log_likelihood_iw',
+              'kl'):
+    np.testing.assert_allclose(resumed['test'][key][0], full['test'][key][0],
+                               rtol=1e-6, err_msg=key)
+  assert resumed['best_epoch'] == full['best_epoch']
+  assert resumed['sessions'] == 2
+
+
+# -- evaluation against exact enumeration ------------------------------------
+
+
+@pytest.fixture(scope='module')
+def small_model():
+  """d = 2 latents over {0..3} (Poisson(2), tail mass .2), untrained."""
+  model, window = vae_model.build_vae(
+      'poisson2', 'implicit', latent_dims=2, hidden=(8,), tail_mass=.2,
+      data_dim=6, seed=3)
+  assert window['num_outcomes'] == 4
+  x = (np.random.default_rng(1).random((5, 6)) < .4).astype(np.float32)
+  q = model.posterior(x)
+  outcomes = model.outcomes.numpy()
+  configs = np.array(list(itertools.product(outcomes, repeat=2)),
+                     np.float32)                                  # [16, 2]
+  z = np.broadcast_to(configs[:, None], (16, len(x), 2))
+  log_lik = -model.negative_log_likelihood(x, z).numpy()          # [16, B]
+  log_prior = tf.reduce_sum(model.prior().log_prob(z), -1).numpy()
+  log_q = tf.reduce_sum(q.log_prob(z), -1).numpy()
+  weight = np.exp(log_q)
+  np.testing.assert_allclose(weight.sum(0), 1., rtol=1e-5)
+  nll = -log_lik
+  exact = dict(
+      log_px=np.logaddexp.reduce(log_lik + log_prior, axis=0),
+      elbo=np.sum(weight * (log_lik + log_prior - log_q), 0),
+      nll=np.sum(weight * nll, 0),
+      nll_var=np.sum(weight * (nll - np.sum(weight * nll, 0))**2, 0))
+  return model, x, exact
+
+
+def test_hard_evaluation_uses_exact_discrete_latents(small_model):
+  model, x, exact = small_model
+  q = model.posterior(x)
+  relaxed, hard = vae_evaluation.sample_latents(q, 0.5, 200, seed=(4, 2))
+  outcomes = model.outcomes.numpy()
+  assert np.all(np.isin(hard.numpy(), outcomes))
+  assert np.mean(np.isin(relaxed.numpy(), outcomes)) < .01
+  # Hard-sample ELBO = E_q[-log p(x|z)] + KL, the discrete model's ELBO.
+  samples = 4000
+  out = vae_evaluation.Evaluator(model).elbo(x, 0.5, samples, seed=(5, 0))
+  se = np.sqrt(exact['nll_var'] / samples)
+  assert np.all(np.abs(out['nll_hard'] - exact['nll']) < 5 * se + 1e-4)
+  np.testing.assert_allclose(-out['neg_elbo_hard'], exact['elbo'],
+                             atol=float(np.max(5 * se)) + 1e-4)
+  assert np.all(np.isin(out['hard_sample'], outcomes))
+  # The relaxed decoder inputs give another number (so the check above can
+  # tell them apart): at tau = 0.5 it misses the discrete expectation.
+  assert np.max(np.abs(out['nll_relaxed'] - exact['nll']) / se) > 5
+
+
+def test_importance_weighted_bound_matches_enumeration(small_model):
+  model, x, exact = small_model
+  evaluator = vae_evaluation.Evaluator(model)
+  assert np.all(exact['log_px'] > exact['elbo'] + 1e-3)
+  reps = 400
+  x_rep = np.repeat(x, reps, axis=0)            # independent estimates
+  for k, low, high in ((1, exact['elbo'], exact['elbo']),
+                       (100, exact['elbo'], exact['log_px'])):
+    iw = evaluator.importance_weighted(x_rep, k, seed=(6, k)).reshape(
+        len(x), reps)
+    mean, se = iw.mean(1), iw.std(1) / np.sqrt(reps)
+    # k = 1: an unbiased ELBO estimate; k = 100: between ELBO and log p(x).
+    assert np.all(mean > low - 5 * se - 1e-4), (k, mean, low)
+    assert np.all(mean < high + 5 * se + 1e-4), (k, mean, high)
+  iw_100 = iw.mean(1)
+  assert np.all(iw_100 - exact['elbo'] > 0.5 * (exact['log_px'] -
+                                                exact['elbo']))
+  iw_many = evaluator.importance_weighted(x, 20000, seed=(7, 0))
+  np.testing.assert_allclose(iw_many, exact['log_px'], atol=0.01)
+
+
+# -- the command line -----------------------------------------------------------
+
+
+def test_command_line_grid_writes_runs_and_table(tmp_path, data):
+  path = tmp_path / 'toy.npz'
+  np.savez(path, train=data[0][:100], valid=data[1], test=data[2])
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
+  cmd = [sys.executable, '-m', 'tfp_gengs.experiments.vae',
+         f'--output_dir={tmp_path / "grid"}', '--dataset=npz',
+         f'--data_path={path}', '--estimator=gengs_implicit,RF*',
+         '--prior=geometric.5', '--epochs=1', '--latent_dims=2',
+         '--hidden=8', '--batch_size=20', '--iw_samples=4',
+         '--eval_samples=1', '--figure_examples=2']
+  done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                        timeout=300, check=False)
+  assert done.returncode == 0, done.stderr[-3000:]
+  for name in ('npz-geometric.5-gengs_implicit-s0', 'npz-geometric.5-RFstar-s0'):
+    with open(tmp_path / 'grid' / name / 'results.json') as f:
+      results = json.load(f)
+    assert results['settings']['prior'] == 'geometric.5'
+    assert results['window']['high'] == 19
+  with open(tmp_path / 'grid' / 'table.md') as f:
+    table = f.read()
+  assert 'GenGS (Im.)' in table and 'RF*' in table and 'not run' not in table
