@@ -210,7 +210,7 @@ def test_importance_weighted_bound_matches_enumeration(small_model):
   np.testing.assert_allclose(iw_many, exact['log_px'], atol=0.01)
 
 
-# -- the command line -----------------------------------------------------------
+# -- the command line -------------------------------------------------------
 
 
 def test_command_line_grid_writes_runs_and_table(tmp_path, data):
@@ -226,7 +226,8 @@ def test_command_line_grid_writes_runs_and_table(tmp_path, data):
   done = subprocess.run(cmd, capture_output=True, text=True, env=env,
                         timeout=300, check=False)
   assert done.returncode == 0, done.stderr[-3000:]
-  for name in ('npz-geometric.5-gengs_implicit-s0', 'npz-geometric.5-RFstar-s0'):
+  for name in ('npz-geometric.5-gengs_implicit-s0',
+               'npz-geometric.5-RFstar-s0'):
     with open(tmp_path / 'grid' / name / 'results.json') as f:
       results = json.load(f)
     assert results['settings']['prior'] == 'geometric.5'
