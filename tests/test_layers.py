@@ -301,6 +301,35 @@ def test_inference_outputs():
   assert len(layer.losses) == 1  # the KL is added at inference too
 
 
+@pytest.mark.parametrize('jit_compile', [False, True])
+def test_inference_output_switch_takes_effect_after_predict(jit_compile):
+  # The reproduction: predict once, then ask for the mean; the compiled
+  # predict function used to keep returning relaxed samples.
+  x = np.random.default_rng(0).normal(size=[32, 4]).astype('float32')
+  inputs = keras.Input((4,))
+  layer = gengs.layers.GenGSPoissonLayer(2., high=9, seed=3, name='z')
+  model = keras.Model(inputs, layer(inputs))
+  model.compile(jit_compile=jit_compile)
+  relaxed = model.predict(x, batch_size=32, verbose=0)
+  assert np.any(relaxed != np.round(relaxed))
+  layer.inference_output = 'mean'
+  mean = model.predict(x, batch_size=32, verbose=0)
+  q = truncated_pmf(stats.poisson(np.exp(x.astype(np.float64))[..., None]), 0,
+                    9)
+  np.testing.assert_allclose(mean, q @ np.arange(10.), rtol=1e-5)
+  np.testing.assert_array_equal(mean, model.predict(x, batch_size=32,
+                                                    verbose=0))
+  layer.inference_output = 'straight_through'
+  hard = model.predict(x, batch_size=32, verbose=0)
+  np.testing.assert_array_equal(hard, np.round(hard))
+  layer.inference_output = 'sample'
+  again = model.predict(x, batch_size=32, verbose=0)
+  assert np.any(again != np.round(again))
+  assert layer.get_config()['inference_output'] == 'sample'
+  with pytest.raises(ValueError, match='`inference_output` must be one of'):
+    layer.inference_output = 'mode'
+
+
 def test_straight_through_forward_is_discrete_with_relaxed_gradient():
   layer = gengs.layers.GenGSPoissonLayer(2., high=9, seed=5,
                                          straight_through=True,
@@ -371,6 +400,36 @@ def test_save_load_same_outputs_temperature_and_trains_again(tmp_path):
   history = loaded.fit(data, data, batch_size=32, epochs=2, verbose=0).history
   assert np.all(np.isfinite(history['loss'])) and 'z_kl' in history
   assert any(np.any(a != b) for a, b in zip(before, loaded.get_weights()))
+
+
+_LOAD_SCRIPT = textwrap.dedent('''
+    import sys
+    import numpy as np
+    import tfp_gengs, keras
+    model = keras.models.load_model(sys.argv[1])
+    layer = model.get_layer('z')
+    print(type(layer).__name__, float(layer.temperature.numpy()),
+          layer.prior_spec.high)
+''')
+
+
+def test_saved_model_loads_after_import_tfp_gengs_alone(tmp_path):
+  # The reproduction: in a fresh interpreter, `import tfp_gengs, keras`
+  # (without `import tfp_gengs.layers`) must be enough to load the model.
+  model = make_vae(poisson_layer(temperature=0.6), LATENT)
+  path = str(tmp_path / 'model.keras')
+  model.save(path)
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3',
+             PYTHONPATH=str(REPO) + os.pathsep +
+             os.environ.get('PYTHONPATH', ''))
+  result = subprocess.run([sys.executable, '-c', _LOAD_SCRIPT, path],
+                          env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  name, temperature, high = result.stdout.split()[-3:]
+  assert name == 'GenGSPoissonLayer'
+  assert float(temperature) == pytest.approx(0.6)
+  assert int(high) == HIGH
 
 
 def test_export_saved_model_serves(tmp_path):

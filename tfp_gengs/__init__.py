@@ -50,32 +50,36 @@ def __dir__():
   return sorted(set(globals()) | set(_LAZY_SUBPACKAGES))
 
 
-class _KerasImportHook(importlib.abc.MetaPathFinder):
-  """Imports `tfp_gengs.layers` right after `keras` is first imported.
+class _PostImportHook(importlib.abc.MetaPathFinder):
+  """Runs `callback()` right after the module `name` is first imported.
 
-  A one-shot finder: it asks the other finders for `keras`'s spec and
-  wraps its loader so that, once Keras has executed, the layers register
-  themselves (`keras.saving.register_keras_serializable`). Keras is never
-  imported on our account.
+  A one-shot finder: it asks the other finders for the module's spec and
+  wraps its loader, so that once the module has executed, `callback` runs.
+  Nothing is imported on our account before that.
   """
+
+  def __init__(self, name, callback):
+    self.name = name
+    self.callback = callback
 
   def find_spec(self, fullname, path=None, target=None):
     del path, target
-    if fullname != 'keras':
+    if fullname != self.name:
       return None
-    _remove_keras_hook()
-    spec = importlib.util.find_spec('keras')
+    sys.meta_path[:] = [f for f in sys.meta_path if f is not self]
+    spec = importlib.util.find_spec(fullname)
     if spec is None or spec.loader is None:
       return spec
-    spec.loader = _RegisteringLoader(spec.loader)
+    spec.loader = _CallbackLoader(spec.loader, self.callback)
     return spec
 
 
-class _RegisteringLoader(importlib.abc.Loader):
-  """Delegates to Keras's loader, then registers the GenGS layers."""
+class _CallbackLoader(importlib.abc.Loader):
+  """Delegates to a module's loader, then calls `callback()`."""
 
-  def __init__(self, loader):
+  def __init__(self, loader, callback):
     self._loader = loader
+    self._callback = callback
 
   def create_module(self, spec):
     return self._loader.create_module(spec)
@@ -84,29 +88,31 @@ class _RegisteringLoader(importlib.abc.Loader):
     self._loader.exec_module(module)
     module.__loader__ = self._loader
     module.__spec__.loader = self._loader
-    importlib.import_module('tfp_gengs.layers')
+    self._callback()
 
   def __getattr__(self, name):
     return getattr(self._loader, name)
 
 
-def _remove_keras_hook():
-  sys.meta_path[:] = [f for f in sys.meta_path
-                      if not isinstance(f, _KerasImportHook)]
-
-
 def _register_keras_objects():
   """Registers the layers with Keras now, or as soon as Keras is imported.
 
-  TensorFlow Probability usually imports Keras already (then this costs
-  only the import of `tfp_gengs.layers`); otherwise a one-shot import hook
-  does it when the user imports Keras, so `import tfp_gengs` never loads
-  Keras by itself.
+  The layers register themselves for deserialization on import
+  (`keras.saving.register_keras_serializable`), so importing
+  `tfp_gengs.layers` is what `keras.models.load_model` needs. TensorFlow
+  with Keras 3 installed usually imports Keras already: then this imports
+  the layers now, at the cost of that module alone. Otherwise a one-shot
+  import hook imports them when Keras is first imported, so `import
+  tfp_gengs` never loads Keras by itself.
   """
-  if 'keras' in sys.modules:
+  def register():
     importlib.import_module('tfp_gengs.layers')
-  elif not any(isinstance(f, _KerasImportHook) for f in sys.meta_path):
-    sys.meta_path.insert(0, _KerasImportHook())
+
+  if 'keras' in sys.modules:
+    register()
+  elif not any(isinstance(f, _PostImportHook) and f.name == 'keras'
+               for f in sys.meta_path):
+    sys.meta_path.insert(0, _PostImportHook('keras', register))
 
 
 _register_keras_objects()

@@ -99,7 +99,7 @@ class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
                                                      tail_mass)
         parameters.update(low=self._low, high=self._high, tail_mass=None)
         windows.warn_if_wide(family, params, self._low, self._high,
-                             type(self).__name__, stacklevel=4)
+                             type(self).__name__)
         outcomes = outcomes_lib.convert_outcomes(
             truncated_log_pmf.window_outcomes(self._low, self._high, dtype),
             dtype, assume_valid=True)

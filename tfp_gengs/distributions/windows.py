@@ -10,6 +10,7 @@ Python; the families and layers accept it as `tail_mass=`, and warn once
 when a window given by hand is far wider than its mass needs.
 """
 
+import sys
 from typing import Any, Optional
 import warnings
 
@@ -51,8 +52,9 @@ def _readable(value, arg_name):
     with tf.init_scope():  # eager: variables and eager tensors are readable
       try:
         static = np.asarray(tf.convert_to_tensor(value))
-      except (TypeError, ValueError, tf.errors.OpError):
-        static = None
+      except (TypeError, ValueError, NotImplementedError,
+              tf.errors.OpError):
+        static = None  # a traced tensor
   if static is None or static.dtype == object:
     raise ValueError(
         f'Choosing a window from a tail mass needs `{arg_name}` known '
@@ -145,8 +147,8 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
   whichever holds fewer outcomes (two-sided pays off once the mass sits far
   from 0, e.g. a Poisson with a large rate). So `P(X < low) + P(X > high)
   <= tail_mass`: that mass is what truncation moves onto the window ends.
-  With batch parameters the window covers every member (the smallest `low`,
-  the largest `high`). Quantiles are exact (regularized incomplete gamma and
+  With batch parameters each form takes the union over the batch (the
+  smallest `low`, the largest `high`) before the two are compared. Quantiles are exact (regularized incomplete gamma and
   beta functions in float64), not normal approximations.
 
   Args:
@@ -194,8 +196,19 @@ def window_from_values(family: families.Family, values: dict,
   return window_of(family, known_natural(family, values), tail_mass)
 
 
+def _user_stacklevel():
+  """The `stacklevel` of the first caller outside this package and TFP."""
+  inside = ('/tfp_gengs/', '/tensorflow_probability/', '/decorator/',
+            '/keras/', '/tensorflow/')
+  frame, level = sys._getframe(1), 1  # pylint: disable=protected-access
+  while frame is not None and any(
+      part in frame.f_code.co_filename.replace('\\', '/') for part in inside):
+    frame, level = frame.f_back, level + 1
+  return level
+
+
 def warn_if_wide(family: families.Family, values: dict, low: int, high: int,
-                 owner: str, stacklevel: int = 3) -> Optional[str]:
+                 owner: str) -> Optional[str]:
   """Warns once per window when it is far wider than its mass needs.
 
   Only parameters known in Python (`checks.static_value`) are read, and
@@ -229,5 +242,5 @@ def warn_if_wide(family: families.Family, values: dict, low: int, high: int,
       f'floats per batch element and latent dimension ({megabytes:.3g} MB '
       'per draw in float32 here; batch x dims x n in all). Choose the window '
       'with `tail_mass=` or `gengs.window(distribution, tail_mass)`.')
-  warnings.warn(message, WideWindowWarning, stacklevel=stacklevel)
+  warnings.warn(message, WideWindowWarning, stacklevel=_user_stacklevel())
   return message

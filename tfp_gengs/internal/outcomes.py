@@ -32,7 +32,7 @@ def _check_distinct_static(values):
   unique, counts = np.unique(rows, axis=0, return_counts=True)
   if unique.shape[0] != rows.shape[0]:
     repeated = unique[counts > 1][0]
-    shown = repeated[0] if values.ndim == 1 else repeated
+    shown = repeated[0].item() if values.ndim == 1 else repeated.tolist()
     raise ValueError(
         f'Argument `outcomes` must hold distinct values; {shown!r} appears '
         f'{counts[counts > 1][0]} times. Repeated outcomes would split one '

@@ -202,8 +202,7 @@ class PriorSpec:
     low, high = checks.check_window(
         0 if low is None else low, high, min_low=spec.min_low,
         support=f' (the {spec.title} support starts at 0)')
-    windows.warn_if_wide(spec, arrays, low, high, 'GenGS layer prior',
-                         stacklevel=5)
+    windows.warn_if_wide(spec, arrays, low, high, 'GenGS layer prior')
     with tf.init_scope():
       log_pi = spec.log_pmf(
           low, high,
