@@ -4,10 +4,12 @@ from tfp_gengs.distributions import kullback_leibler  # registers the KLs
 from tfp_gengs.distributions.gengs_binomial import GenGSBinomial
 from tfp_gengs.distributions.gengs_geometric import GenGSGeometric
 from tfp_gengs.distributions.gengs_multinomial import GenGSMultinomial
-from tfp_gengs.distributions.gengs_negative_binomial import GenGSNegativeBinomial
+from tfp_gengs.distributions.gengs_negative_binomial import (
+    GenGSNegativeBinomial)
 from tfp_gengs.distributions.gengs_poisson import GenGSPoisson
 from tfp_gengs.distributions.relaxed_discrete import RelaxedDiscrete
-from tfp_gengs.distributions.relaxed_truncated_discrete import RelaxedTruncatedDiscrete
+from tfp_gengs.distributions.relaxed_truncated_discrete import (
+    RelaxedTruncatedDiscrete)
 from tfp_gengs.distributions.truncated_discrete import TruncatedDiscrete
 from tfp_gengs.distributions.truncation import truncate
 from tfp_gengs.distributions.windows import WideWindowWarning

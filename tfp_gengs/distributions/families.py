@@ -12,13 +12,14 @@ Keras layers' priors and `window` need to know about it:
 
 The rules (one per parameter, applied by every reader):
 
-| family | parameters |
-|---|---|
-| poisson | `rate` finite and > 0, or `log_rate` finite |
-| binomial | `total_count` an integer >= 1; `probs` in (0, 1), or `logits` finite |
-| geometric | `probs` in (0, 1), or `logits` finite |
-| negative_binomial | `total_count` finite and > 0; `probs` in (0, 1), or `logits` finite |
-| multinomial | `total_count` a Python int >= 1; `probs` in [0, 1] on the simplex, or `logits` not NaN and < +inf |
+* poisson: `rate` finite and > 0, or `log_rate` finite;
+* binomial: `total_count` an integer >= 1; `probs` in (0, 1), or `logits`
+  finite;
+* geometric: `probs` in (0, 1), or `logits` finite;
+* negative_binomial: `total_count` finite and > 0; `probs` in (0, 1), or
+  `logits` finite;
+* multinomial: `total_count` a Python int >= 1; `probs` in [0, 1] on the
+  simplex, or `logits` not NaN and < +inf.
 
 Success probabilities are in the open interval: at 0 or 1 the distribution
 is a point mass (truncate a `TruncatedDiscrete` by hand for that), and the
@@ -36,8 +37,10 @@ from typing import Any, Callable, Optional
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.bijectors import sigmoid as sigmoid_bijector
-from tensorflow_probability.python.bijectors import softmax_centered as softmax_centered_bijector
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
+from tensorflow_probability.python.bijectors import (
+    softmax_centered as softmax_centered_bijector)
+from tensorflow_probability.python.bijectors import (
+    softplus as softplus_bijector)
 from tensorflow_probability.python.distributions import binomial
 from tensorflow_probability.python.distributions import geometric
 from tensorflow_probability.python.distributions import multinomial

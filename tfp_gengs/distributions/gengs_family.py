@@ -1,4 +1,4 @@
-"""GenGSFamily: the base of the named GenGS families (Poisson, binomial, ...)."""
+"""GenGSFamily: the base of the named GenGS families (Poisson, ...)."""
 
 from typing import Any, Optional
 

@@ -17,7 +17,9 @@ class GenGSGeometric(gengs_family.GenGSFamily):
   #### Mathematical Details
 
   ```none
-  pi(low) = 1 - (1 - p)^(low + 1),  pi(k) = p (1 - p)^k,  pi(high) = (1 - p)^high
+  pi(low)  = 1 - (1 - p)^(low + 1)
+  pi(k)    = p (1 - p)^k                  low < k < high
+  pi(high) = (1 - p)^high
   ```
 
   #### Examples

@@ -4,8 +4,10 @@ from typing import Any, Optional
 
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.bijectors import sigmoid as sigmoid_bijector
-from tensorflow_probability.python.bijectors import softplus as softplus_bijector
-from tensorflow_probability.python.distributions import relaxed_onehot_categorical
+from tensorflow_probability.python.bijectors import (
+    softplus as softplus_bijector)
+from tensorflow_probability.python.distributions import (
+    relaxed_onehot_categorical)
 from tensorflow_probability.python.distributions import transformed_distribution
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties

@@ -1,4 +1,4 @@
-"""TruncatedDiscrete: an exact distribution over finitely many outcome values."""
+"""TruncatedDiscrete: an exact distribution over finitely many outcomes."""
 
 from typing import Any, Optional
 
@@ -281,7 +281,8 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
   def _cdf(self, x):
     self._require_scalar_outcomes('cdf')
     below = self._below(x)
-    return tf.reduce_sum(tf.where(below, self._pi(), tf.zeros([], self.dtype)), axis=-1)
+    zero = tf.zeros([], self.dtype)
+    return tf.reduce_sum(tf.where(below, self._pi(), zero), axis=-1)
 
   def _log_survival_function(self, x):
     self._require_scalar_outcomes('log_survival_function')
@@ -290,7 +291,8 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
   def _survival_function(self, x):
     self._require_scalar_outcomes('survival_function')
     below = self._below(x)
-    return tf.reduce_sum(tf.where(below, tf.zeros([], self.dtype), self._pi()), axis=-1)
+    zero = tf.zeros([], self.dtype)
+    return tf.reduce_sum(tf.where(below, zero, self._pi()), axis=-1)
 
   def _quantile(self, p):
     self._require_scalar_outcomes('quantile')

@@ -271,7 +271,8 @@ def binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = (tf.math.log(tf.maximum(n - high, zero)) -
                  np.log(high + 1.) + log_p - log_1mp)
     fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
-    right = _guarded_log(tf.math.betainc(tf.constant(float(high), dtype), b, p), fallback)
+    right = _guarded_log(
+        tf.math.betainc(tf.constant(float(high), dtype), b, p), fallback)
     right = tf.where(in_support, right, neg_inf)
 
   # Left tail P(X <= low).
@@ -284,7 +285,8 @@ def binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = (np.log(max(low, 1e-300)) - tf.math.log(
         tf.maximum(n - low + 1., one)) + log_1mp - log_p)
     fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
-    left = _guarded_log(tf.math.betainc(a, tf.constant(low + 1., dtype), q), fallback)
+    left = _guarded_log(
+        tf.math.betainc(a, tf.constant(low + 1., dtype), q), fallback)
     left = tf.where(inside, left, zero)
 
   k = _interior(low, high, dtype)
@@ -368,7 +370,8 @@ def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
     log_ratio = tf.maximum(
         tf.math.log(high + r) - np.log(high + 1.) + log_p, log_p)
     fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
-    right = _guarded_log(tf.math.betainc(tf.constant(float(high), dtype), r, p), fallback)
+    right = _guarded_log(
+        tf.math.betainc(tf.constant(float(high), dtype), r, p), fallback)
 
   if low < 0:
     left = tf.fill(ps.shape(r), neg_inf)
@@ -380,7 +383,8 @@ def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
         np.log(max(low, 1e-300)) - tf.math.log(low - 1. + r) - log_p,
         tf.zeros_like(r))
     fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
-    left = _guarded_log(tf.math.betainc(r, tf.constant(low + 1., dtype), q), fallback)
+    left = _guarded_log(
+        tf.math.betainc(r, tf.constant(low + 1., dtype), q), fallback)
 
   k = _interior(low, high, dtype)
   interior = _negative_binomial_log_pmf(k, r[..., tf.newaxis],

@@ -1,9 +1,10 @@
-"""`truncate`: a TFP integer distribution -> its `TruncatedDiscrete` (step 1)."""
+"""`truncate`: an integer TFP distribution -> a `TruncatedDiscrete` (step 1)."""
 
 from typing import Any, Optional
 
 import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.distributions import distribution as distribution_lib
+from tensorflow_probability.python.distributions import (
+    distribution as distribution_lib)
 from tensorflow_probability.python.internal import tensor_util
 from tensorflow_probability.python.util import deferred_tensor
 

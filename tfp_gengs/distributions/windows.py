@@ -148,8 +148,9 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
   from 0, e.g. a Poisson with a large rate). So `P(X < low) + P(X > high)
   <= tail_mass`: that mass is what truncation moves onto the window ends.
   With batch parameters each form takes the union over the batch (the
-  smallest `low`, the largest `high`) before the two are compared. Quantiles are exact (regularized incomplete gamma and
-  beta functions in float64), not normal approximations.
+  smallest `low`, the largest `high`) before the two are compared.
+  Quantiles are exact (regularized incomplete gamma and beta functions in
+  float64), not normal approximations.
 
   Args:
     distribution: a `tfd.Poisson`, `tfd.Binomial`, `tfd.Geometric` or
