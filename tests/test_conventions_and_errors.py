@@ -5,6 +5,8 @@ and Keras idioms) turned into a check; references are numpy/scipy float64
 computations or exact enumeration.
 """
 
+import configparser
+import inspect
 import json
 import os
 import pathlib
@@ -480,3 +482,35 @@ def test_post_import_hook_runs_once_after_the_module_executes(tmp_path):
   # Keras was already loaded by TensorFlow here, so the layers were
   # registered at `import tfp_gengs`.
   assert result['keras'] and result['layers']
+
+
+def test_public_api_is_typed():
+  assert (REPO / 'tfp_gengs' / 'py.typed').exists()
+  config = configparser.ConfigParser()
+  config.read(REPO / 'setup.cfg')
+  assert 'py.typed' in config['options.package_data']['tfp_gengs']
+  public = [
+      gengs.truncate, gengs.window, gengs.TruncatedDiscrete,
+      gengs.RelaxedTruncatedDiscrete,
+      gengs.RelaxedTruncatedDiscrete.from_truncated, gengs.GenGSPoisson,
+      gengs.GenGSBinomial, gengs.GenGSGeometric, gengs.GenGSNegativeBinomial,
+      gengs.GenGSMultinomial, gengs.bijectors.OutcomeProjection,
+      gengs.layers.GenGSLayer, gengs.layers.GenGSPoissonLayer,
+      gengs.layers.GenGSGeometricLayer, gengs.layers.GenGSBinomialLayer,
+      gengs.layers.GenGSNegativeBinomialLayer,
+      gengs.layers.TemperatureAnnealing,
+      gengs.distributions.RelaxedDiscrete.logits_parameter,
+      gengs.distributions.RelaxedDiscrete.probs_parameter,
+      gengs.distributions.RelaxedDiscrete.truncated,
+  ]
+  for obj in public:
+    function = obj.__init__ if inspect.isclass(obj) else obj
+    function = inspect.unwrap(function)
+    signature = inspect.signature(function)
+    missing = [name for name, p in signature.parameters.items()
+               if name not in ('self', 'cls') and
+               p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and
+               p.annotation is inspect.Parameter.empty]
+    assert not missing, (obj, missing)
+    if not inspect.isclass(obj):
+      assert signature.return_annotation is not inspect.Signature.empty, obj

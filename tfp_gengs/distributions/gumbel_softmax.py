@@ -6,6 +6,8 @@ same seed. `uniform` is the package's one uniform sampler (one Philox key
 derivation, `samplers.sanitize_seed`): every other noise derives from it.
 """
 
+from typing import Any
+
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
@@ -35,7 +37,7 @@ def _in_xla_context():
       tf.compat.v1.get_default_graph())
 
 
-def uniform(shape, dtype, seed):
+def uniform(shape: Any, dtype: tf.DType, seed: Any) -> tf.Tensor:
   """`Uniform(tiny, 1)` draws, the way that is fastest in each mode.
 
   Outside XLA: TensorFlow's default stateless generator (Philox on the CPU),
@@ -64,12 +66,13 @@ def _log_exponential_noise(shape, dtype, seed):
   return tf.math.log(-tf.math.log(uniform(shape, dtype, seed)))
 
 
-def gumbel_noise(shape, dtype, seed):
+def gumbel_noise(shape: Any, dtype: tf.DType, seed: Any) -> tf.Tensor:
   """Standard Gumbel noise `g = -log(-log(u))`, `u ~ Uniform(tiny, 1)`."""
   return -_log_exponential_noise(shape, dtype, seed)
 
 
-def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
+def relaxed_one_hot(logits: Any, temperature: Any, sample_shape: Any = (),
+                    seed: Any = None) -> tuple[tf.Tensor, tf.Tensor]:
   """`(x, noisy_logits)`: Gumbel-Softmax samples and `logits + g`.
 
   Args:
@@ -99,8 +102,9 @@ def relaxed_one_hot(logits, temperature, sample_shape=(), seed=None):
 project = outcomes_lib.project
 
 
-def relaxed_outcomes(logits, temperature, outcomes, sample_shape=(),
-                     seed=None, straight_through=False):
+def relaxed_outcomes(logits: Any, temperature: Any, outcomes: Any,
+                     sample_shape: Any = (), seed: Any = None,
+                     straight_through: bool = False) -> tf.Tensor:
   """A GenGS sample: `T(GS(pi, tau))`, optionally straight-through.
 
   With `straight_through=True` the forward value is the exact outcome

@@ -28,7 +28,7 @@ _TYPES = (relaxed_discrete.RelaxedDiscrete,
           truncated_discrete.TruncatedDiscrete)
 
 
-def categorical_kl(q_logits, p_logits):
+def categorical_kl(q_logits: tf.Tensor, p_logits: tf.Tensor) -> tf.Tensor:
   """`sum_k softmax(q)_k (log_softmax(q)_k - log_softmax(p)_k)`.
 
   Outcomes with `pi_q = 0` contribute 0 (also where `pi_p = 0`), with finite

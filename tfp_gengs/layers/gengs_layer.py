@@ -1,6 +1,7 @@
 """GenGSLayer: a Keras 3 latent layer drawing relaxed GenGS samples."""
 
 import math
+from typing import Any, Optional
 
 import keras
 import numpy as np
@@ -144,16 +145,16 @@ class GenGSLayer(keras.layers.Layer):
   """
 
   def __init__(self,
-               prior,
-               temperature=1.0,
-               inference='explicit',
-               straight_through=False,
-               kl_weight=1.0,
-               inference_output='sample',
-               seed=None,
-               high=None,
-               low=None,
-               tail_mass=None,
+               prior: Any,
+               temperature: float = 1.0,
+               inference: str = 'explicit',
+               straight_through: bool = False,
+               kl_weight: float = 1.0,
+               inference_output: str = 'sample',
+               seed: Optional[int] = None,
+               high: Optional[int] = None,
+               low: Optional[int] = None,
+               tail_mass: Optional[float] = None,
                **kwargs):
     """Creates the layer.
 
@@ -278,14 +279,14 @@ class GenGSLayer(keras.layers.Layer):
     """`d` (known once the layer is built, or from a per-dimension prior)."""
     return self._latent_dims or self._prior.latent_dims
 
-  def prior(self):
+  def prior(self) -> truncated_discrete.TruncatedDiscrete:
     """The prior as a `gengs.TruncatedDiscrete` (batch `[]` or `[d]`)."""
     dtype = self._relaxation_dtype()
     return truncated_discrete.TruncatedDiscrete(
         tf.constant(self._prior.outcomes, dtype),
         logits=tf.constant(self._prior.log_pi, dtype))
 
-  def posterior(self, inputs):
+  def posterior(self, inputs: Any) -> truncated_discrete.TruncatedDiscrete:
     """The truncated posterior `q` for `inputs`, a `gengs.TruncatedDiscrete`.
 
     Args:

@@ -1,6 +1,7 @@
 """TemperatureAnnealing: a Keras callback that anneals GenGS temperatures."""
 
 import math
+from typing import Any, Callable, Optional, Sequence
 
 import keras
 import tensorflow.compat.v2 as tf
@@ -17,7 +18,7 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     data_class=summary_pb2.DATA_CLASS_SCALAR)
 
 
-def gengs_layers(model):
+def gengs_layers(model: Any) -> list:
   """Every `GenGSLayer` inside `model` (nested models and layers included)."""
   # `_flatten_layers` is Keras 3's own recursive walk (also used by
   # `Model.metrics`); it reaches layers nested in custom layers too.
@@ -72,9 +73,15 @@ class TemperatureAnnealing(keras.callbacks.Callback):
   ```
   """
 
-  def __init__(self, initial=None, minimum=None, rate=None, update_every=1,
-               schedule=None, layers=None, log_name='temperature',
-               log_dir=None):
+  def __init__(self,
+               initial: Optional[float] = None,
+               minimum: Optional[float] = None,
+               rate: Optional[float] = None,
+               update_every: int = 1,
+               schedule: Optional[Callable[[int], float]] = None,
+               layers: Optional[Sequence[Any]] = None,
+               log_name: Optional[str] = 'temperature',
+               log_dir: Any = None):
     """Creates the callback.
 
     Args:
@@ -134,7 +141,7 @@ class TemperatureAnnealing(keras.callbacks.Callback):
     self._targets = []
     self._current = None
 
-  def value_at(self, step):
+  def value_at(self, step: int) -> float:
     """`tau` for training step `step` (a Python int)."""
     step = self.update_every * (int(step) // self.update_every)
     if self.schedule is not None:
