@@ -444,6 +444,19 @@ def test_dir_shows_the_lazy_subpackages():
   assert not hasattr(gengs, 'no_such_subpackage')
 
 
+def test_a_lazy_name_without_its_subpackage_is_an_attribute_error(
+    monkeypatch):
+  # hasattr() must answer False, not raise ModuleNotFoundError, when a lazy
+  # subpackage is not installed.
+  monkeypatch.setattr(gengs, '_LAZY_SUBPACKAGES',
+                      gengs._LAZY_SUBPACKAGES + ('not_installed_here',))
+  assert 'not_installed_here' in dir(gengs)
+  assert not hasattr(gengs, 'not_installed_here')
+  with pytest.raises(AttributeError, match='no tfp_gengs.not_installed_here '
+                     'subpackage'):
+    getattr(gengs, 'not_installed_here')
+
+
 def test_post_import_hook_runs_once_after_the_module_executes(tmp_path):
   # The mechanism `import tfp_gengs` uses to register the layers when Keras
   # is imported after it (TensorFlow usually imports Keras first, and then
