@@ -517,3 +517,31 @@ def test_docstring_example_runs():
   np.testing.assert_allclose(namespace['z'].shape, [4, 2])
   np.testing.assert_allclose(d.variance(), (1. - 0.9 / 35.) * np.array(
       [2., 7.]), rtol=1e-6)
+
+
+def test_leading_axis_scan_is_a_cumsum():
+  # The fast two-level scan (unrolled up to 1024 arrivals, two tf.cumsum
+  # above), in eager and XLA, for sizes with and without padding.
+  scan = tf.function(eat._cumsum_leading, jit_compile=True)  # pylint: disable=protected-access
+  for k in (1, 2, 7, 16, 37, 1025):
+    x = tf.random.stateless_uniform([k, 3, 2], [k, 0], dtype=tf.float64)
+    expected = np.cumsum(x.numpy(), axis=0)
+    np.testing.assert_allclose(eat._cumsum_leading(x), expected, rtol=1e-12)  # pylint: disable=protected-access
+    np.testing.assert_allclose(scan(x), expected, rtol=1e-12)
+
+
+def test_cubic_smoothstep_gradients_match_autodiff_of_the_formula():
+  x = tf.constant(np.linspace(-3.05, 3.05, 62))  # not on the kinks +-1
+  with tf.GradientTape() as outer:
+    outer.watch(x)
+    with tf.GradientTape() as inner:
+      inner.watch(x)
+      s = eat.smooth_indicator(x, 'cubic')
+    ds = inner.gradient(s, x)
+  d2s = outer.gradient(ds, x)
+  u = np.clip(0.5 * x.numpy() + 0.5, 0., 1.)
+  inside = (u > 0.) & (u < 1.)
+  np.testing.assert_allclose(s, 3. * u**2 - 2. * u**3, atol=1e-15)
+  np.testing.assert_allclose(ds, 3. * u * (1. - u), atol=1e-15)
+  np.testing.assert_allclose(d2s, np.where(inside, 1.5 * (1. - 2. * u), 0.),
+                             atol=1e-15)
