@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import tensorflow as tf
 
 from tfp_gengs.experiments import synthetic
 
@@ -57,3 +58,45 @@ def test_ci_run_writes_report(tmp_path, capsys):
     again = json.load(f)
   assert again['results'] == results['results']
   synthetic.FLAGS.unparse_flags()
+
+
+def _poisson_run(name, replicates):
+  family = synthetic.families()['poisson']
+  targets = np.array([18., 22., 25., 15., 20., 19., 21., 30., 17., 20.])
+  estimator = synthetic.estimators.make(name)
+  return synthetic.Run(family, estimator, targets, replicates, 0.01,
+                       0.01), targets
+
+
+def test_exact_loss_and_gradient_match_the_poisson_closed_form():
+  """At rate 10: `E sum (z - t)^2 = sum(rate + (rate - t)^2)`."""
+  run, targets = _poisson_run('REINFORCE', 2)
+  loss, grad = run.exact()
+  rate = 10.
+  np.testing.assert_allclose(float(loss), np.sum(rate + (rate - targets)**2),
+                             rtol=1e-5)
+  closed = rate * (len(targets) + 2. * np.sum(rate - targets))
+  np.testing.assert_allclose(grad.numpy(), [closed], rtol=1e-4)
+
+
+def test_step_statistics_separate_bias_from_noise():
+  """REINFORCE's mean is within 5 s.e. of the exact gradient, GenGS's
+  (tau = 1) is not, and the error of one estimate is variance + bias^2."""
+  replicates = 4000
+  means = {}
+  for name in ('REINFORCE', 'GenGS'):
+    run, _ = _poisson_run(name, replicates)
+    theta = tf.broadcast_to(run.theta, [replicates, 1])
+    grads, _, scale = run._estimate(theta, (3, 4))
+    estimates = (grads / scale).numpy()[:, 0]
+    _, exact = run.exact()
+    exact = float(exact[0])
+    stderr = estimates.std(ddof=1) / np.sqrt(replicates)
+    means[name] = (abs(estimates.mean() - exact), stderr)
+    stats = run.step(tf.constant([3, 4], tf.int32))
+    mse = float(stats['mse'])
+    variance, bias_sq = float(stats['variance']), float(stats['bias_sq'])
+    np.testing.assert_allclose(
+        mse, variance * (replicates - 1) / replicates + bias_sq, rtol=1e-3)
+  assert means['REINFORCE'][0] < 5. * means['REINFORCE'][1], means
+  assert means['GenGS'][0] > 5. * means['GenGS'][1], means
