@@ -159,7 +159,8 @@ def summary(results):
       f'{s["eval_samples"]} | {_fmt(t["neg_elbo_hard"])} |',
       f'| (c) IWAE bound of -log p(x), k = {s["iw_samples"]} hard samples, '
       f'{t["iw_examples"]} test examples | '
-      f'{_fmt(t["neg_log_likelihood_iw"])} |',
+      f'{_fmt(t["neg_log_likelihood_iw"])} (hard -ELBO on the same '
+      f'examples: {_fmt(t["neg_elbo_hard_iw_examples"])}) |',
       f'| KL(q ‖ p), exact | {_fmt(t["kl"])} |',
       f'| reconstruction -log p(x\\|z), hard | {_fmt(t["nll_hard"])} |',
       f'| collapsed latent dimensions (KL < {t["collapse_threshold"]} nats) '

@@ -128,24 +128,25 @@ class Trainer:
 
   Each replica computes its objective on its part of the global batch and
   differentiates `objective / num_replicas` with respect to the encoder,
-  decoder and the estimator's own variables; the optimizers' all-reduce
+  decoder and the estimator's own variables; the optimizer's all-reduce
   sums the replicas, so one step uses the global-batch mean gradient. Each
   replica folds its id into the step's seed (independent noise).
+
+  One optimizer updates the network and the estimator's control variates
+  together: with two, their all-reduces can be issued in different orders
+  on different replicas and mismatch (seen with `MirroredStrategy`).
 
   Args:
     objective: a `GenGSObjective` or `EstimatorObjective`.
     variables: the network's trainable variables.
-    optimizer: Keras optimizer of the network.
-    aux_optimizer: Keras optimizer of `objective.aux_variables` (or None).
+    optimizer: Keras optimizer (network and `objective.aux_variables`).
     strategy: the `tf.distribute.Strategy` (variables made in its scope).
   """
 
-  def __init__(self, objective, variables, optimizer, aux_optimizer,
-               strategy):
+  def __init__(self, objective, variables, optimizer, strategy):
     self.objective = objective
     self.variables = list(variables)
     self.optimizer = optimizer
-    self.aux_optimizer = aux_optimizer
     self.strategy = strategy
     self._step = tf.function(self._distributed_step)
 
@@ -155,17 +156,13 @@ class Trainer:
     if replicas > 1:
       seed = tf.random.experimental.stateless_fold_in(
           seed, context.replica_id_in_sync_group)
-    aux_variables = self.objective.aux_variables
+    variables = self.variables + self.objective.aux_variables
     with tf.GradientTape() as tape:
       objective, reported, aux = self.objective.loss(x, seed, kl_weight)
       scaled = objective / tf.cast(replicas, objective.dtype)
-    grads = tape.gradient(scaled, self.variables + aux_variables)
+    grads = tape.gradient(scaled, variables)
     self.optimizer.apply_gradients(
-        zip(grads[:len(self.variables)], self.variables))
-    if aux_variables:
-      pairs = [(g, v) for g, v in zip(grads[len(self.variables):],
-                                      aux_variables) if g is not None]
-      self.aux_optimizer.apply_gradients(pairs)
+        [(g, v) for g, v in zip(grads, variables) if g is not None])
     return reported, aux
 
   def _distributed_step(self, x, seed, kl_weight):
@@ -184,16 +181,17 @@ class Trainer:
   def build(self, x):
     """Creates the estimator's lazy variables and the optimizers' slots.
 
-    One eager call of the objective on `x` builds the estimator's networks
+    One call of the objective on `x` (each replica's part) builds the
+    estimator's networks
     (their weights start from fixed values, and `reset()` restores them and
     any running statistics the call changed); then the optimizers are built
-    for their variables, all outside `tf.function`.
+    for its variables, all outside `tf.function`.
     """
     with self.strategy.scope():
-      self.objective.loss(x, (0, 0), 1.)
+      # In replica context: estimators differentiate their own variables.
+      self.strategy.run(self.objective.loss,
+                        args=(x, tf.constant([0, 0], tf.int32), 1.))
       estimator = getattr(self.objective, 'estimator', None)
       if estimator is not None and hasattr(estimator, 'reset'):
         estimator.reset()
-      self.optimizer.build(self.variables)
-      if self.objective.aux_variables:
-        self.aux_optimizer.build(self.objective.aux_variables)
+      self.optimizer.build(self.variables + self.objective.aux_variables)
