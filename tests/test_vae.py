@@ -140,6 +140,15 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path, data,
   assert resumed['sessions'] == 2
 
 
+def test_straight_through_fine_tuning_switches_the_layer(tmp_path, data):
+  config = vae.Config(output_dir=str(tmp_path), estimator='gengs_explicit',
+                      **dict(TINY, epochs=2, st_finetune_epochs=1))
+  results = vae.run(config, data=data, log=_quiet)
+  assert [h['straight_through'] for h in results['history']] == [False,
+                                                                  True]
+  assert np.isfinite(results['test']['neg_elbo_hard'][0])
+
+
 # -- evaluation against exact enumeration ------------------------------------
 
 

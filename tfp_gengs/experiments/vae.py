@@ -55,6 +55,8 @@ Chosen here; each is a flag and is written beside the numbers:
 * Temperature: `tau = max(0.5, exp(-2e-5 step))` (Jang et al.'s schedule),
   which reaches 0.5 after about 35,000 steps (70 MNIST epochs); REBAR and
   RELAX learn their own temperature (initial 1).
+* Straight-through fine-tuning (`--st_finetune_epochs`, off by default):
+  GenGS Ex./Im. train their last epochs on hard forward values.
 * Optimiser: Adam, learning rate 1e-3 (one Adam also for the estimators'
   control variates: NVIL's baseline, REBAR's eta and tau, RELAX's network),
   batch 100, 300 epochs; KL weight 1 (`--kl_warmup_epochs` for a linear
@@ -132,6 +134,7 @@ class Config:
   tau_rate: float = 2e-5
   tau_update_every: int = 1
   kl_warmup_epochs: int = 0
+  st_finetune_epochs: int = 0
   rf_samples: int = 2
   vimco_samples: int = 5
   train_examples: int = 0
@@ -201,6 +204,9 @@ def _explained(config, window, data_dim):
        'not stated'),
       ('KL weight', 'warm-up over %d epochs' % c.kl_warmup_epochs
        if c.kl_warmup_epochs else '1', 'the ELBO'),
+      ('straight-through fine-tuning', f'last {c.st_finetune_epochs} '
+       'epochs' if c.st_finetune_epochs else 'off', 'GenGS Ex./Im. only; '
+       'closes the relaxed/hard gap'),
       ('RF* / VIMCO samples', f'{c.rf_samples} / {c.vimco_samples} '
        '(VIMCO on the k-sample bound)', 'paper: VIMCO(5)'),
       ('model selection', f'lowest validation -ELBO, hard samples, S = '
@@ -242,6 +248,14 @@ def _seed(*parts):
 
 # Tags separating the random streams of one run.
 _ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
+
+
+def _straight_through_epoch(config, epoch):
+  """Whether GenGS trains straight-through in `epoch` (0-based)."""
+  if config.estimator == 'gengs_st':
+    return True
+  return (config.estimator in ('gengs_implicit', 'gengs_explicit') and
+          epoch >= config.epochs - config.st_finetune_epochs)
 
 
 def _distribute_batch(strategy, batch):
@@ -358,6 +372,10 @@ def run(config, data=None, log=None):
   tau = None
   for epoch in range(len(history), config.epochs):
     epoch_start = time.time()
+    if _straight_through_epoch(config, epoch) != vae.latent.straight_through:
+      vae.latent.straight_through = _straight_through_epoch(config, epoch)
+      trainer.retrace()
+      log(f'Epoch {epoch + 1}: straight-through GenGS from here on.')
     order = np.random.default_rng(_seed(_ORDER, config.seed, epoch))
     order = order.permutation(len(train))
     vae.latent.seed_generator.state.assign(tf.constant(
@@ -388,7 +406,7 @@ def run(config, data=None, log=None):
     record = dict(
         epoch=epoch + 1, step=step, train_loss=float(np.mean(losses)),
         aux_loss=float(np.mean(aux_losses)), temperature=tau,
-        kl_weight=beta,
+        kl_weight=beta, straight_through=vae.latent.straight_through,
         valid_neg_elbo_relaxed=float(v['neg_elbo_relaxed'].mean()),
         valid_neg_elbo_hard=float(v['neg_elbo_hard'].mean()),
         valid_kl=float(v['kl'].mean()),
@@ -549,6 +567,9 @@ def _define_flags():
                        'Steps between temperature updates.')
   flags.DEFINE_integer('kl_warmup_epochs', d.kl_warmup_epochs,
                        'Linear KL warm-up (0: off).')
+  flags.DEFINE_integer('st_finetune_epochs', d.st_finetune_epochs,
+                       'GenGS: train the last N epochs straight-through '
+                       '(hard forward values; 0: off).')
   flags.DEFINE_integer('rf_samples', d.rf_samples, 'RF* samples.')
   flags.DEFINE_integer('vimco_samples', d.vimco_samples, 'VIMCO samples.')
   flags.DEFINE_integer('train_examples', d.train_examples,

@@ -148,6 +148,10 @@ class Trainer:
     self.variables = list(variables)
     self.optimizer = optimizer
     self.strategy = strategy
+    self.retrace()
+
+  def retrace(self):
+    """Traces the step anew (after a Python-level change of the model)."""
     self._step = tf.function(self._distributed_step)
 
   def _replica_step(self, x, seed, kl_weight):
