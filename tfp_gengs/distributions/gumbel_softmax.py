@@ -95,7 +95,11 @@ def relaxed_one_hot(logits: Any, temperature: Any, sample_shape: Any = (),
                                    ps.shape(logits)[:-1])
   shape = ps.concat([sample_shape, batch_shape, ps.shape(logits)[-1:]], 0)
   noisy_logits = logits - _log_exponential_noise(shape, logits.dtype, seed)
-  x = tf.math.softmax(noisy_logits / temperature[..., tf.newaxis])
+  # Multiply by 1 / tau rather than divide by tau: under XLA on the CPU a
+  # division by a run-time tau (the layers' temperature variable) costs as
+  # much as the rest of the layer (benchmarks/results/keras_step.md).
+  inverse_temperature = tf.math.reciprocal(temperature)[..., tf.newaxis]
+  x = tf.math.softmax(noisy_logits * inverse_temperature)
   return x, noisy_logits
 
 
