@@ -245,6 +245,11 @@ def test_command_line_grid_writes_runs_and_table(tmp_path, data):
   with open(tmp_path / 'grid' / 'table.md') as f:
     table = f.read()
   assert 'GenGS (Im.)' in table and 'RF*' in table and 'not run' not in table
+  # --resume skips finished runs with the same settings.
+  again = subprocess.run(cmd + ['--resume'], capture_output=True, text=True,
+                         env=env, timeout=300, check=False)
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert again.stdout.count('not run again') == 2, again.stdout[-3000:]
 
 
 # -- scale-out: MirroredStrategy and MultiWorkerMirroredStrategy --------------

@@ -78,6 +78,7 @@ import time
 
 from absl import app
 from absl import flags
+from absl import logging
 import keras
 import numpy as np
 import tensorflow.compat.v2 as tf
@@ -105,6 +106,11 @@ COLLAPSE_THRESHOLD = 0.01
 _RESUMABLE = ('output_dir', 'resume', 'data_dir', 'epochs',
               'log_every_seconds', 'stop_after_steps', 'eval_samples',
               'iw_samples', 'iw_examples', 'figure_examples')
+
+
+# Settings that change nothing in a finished run's results.
+_UNCHANGED = ('output_dir', 'resume', 'data_dir', 'log_every_seconds',
+              'stop_after_steps')
 
 
 class Interrupted(Exception):
@@ -250,6 +256,14 @@ def _seed(*parts):
 _ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
 
 
+def _same_settings(saved, config):
+  """Whether a saved run's settings are `config`'s (up to `_UNCHANGED`)."""
+  current = output.to_jsonable(dataclasses.asdict(config))
+  keys = set(saved) | set(current)
+  return all(saved.get(k) == current.get(k) for k in keys
+             if k not in _UNCHANGED + ('window',))
+
+
 def _straight_through_epoch(config, epoch):
   """Whether GenGS trains straight-through in `epoch` (0-based)."""
   if config.estimator == 'gengs_st':
@@ -328,6 +342,10 @@ def run(config, data=None, log=None):
   if not distribute.is_chief():
     out_dir = os.path.join(out_dir, f'worker-{distribute.task_index()}')
   out = output.OutputFolder(out_dir)
+  done = out.read_json('results.json') if config.resume else None
+  if done is not None and _same_settings(done['settings'], config):
+    log(f'{out.root}: finished with these settings; not run again.')
+    return done
   train, valid, test = data if data is not None else load_data(config)
   train = np.asarray(train, np.float32)
   if config.train_examples:
@@ -537,7 +555,10 @@ def _define_flags():
   flags.DEFINE_string('output_dir', d.output_dir, 'Output folder.')
   flags.DEFINE_bool('quick', False, 'A few minutes: 3 epochs on 5,000 '
                     'training images, smaller test evaluation.')
-  flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir.')
+  flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir '
+                    '(a finished run with the same settings is skipped).')
+  flags.DEFINE_bool('report_only', False, 'Train nothing: tabulate every '
+                    'results.json under output_dir into output_dir/table.md.')
   flags.DEFINE_enum('dataset', d.dataset, DATASETS, 'Data set.')
   flags.DEFINE_string('data_dir', d.data_dir, 'Data folder (default: the '
                       'loaders\' default).')
@@ -617,20 +638,18 @@ def configs_from_flags():
 
 def main(argv):
   del argv
-  configs = configs_from_flags()
-  records = []
-  for config in configs:
-    records.append(run(config))
-  if len(configs) > 1:
-    out = output.OutputFolder(FLAGS.output_dir)
-    table = ['# VAE grid: test negative ELBO', '',
-             '## Hard samples (the honest ELBO)', '',
-             vae_report.grid_table(records, 'neg_elbo_hard'), '',
-             '## Relaxed samples', '',
-             vae_report.grid_table(records, 'neg_elbo_relaxed'), '',
-             '## IWAE bound of -log p(x)', '',
-             vae_report.grid_table(records, 'neg_log_likelihood_iw'), '']
-    out.write_text('table.md', '\n'.join(table))
+  if not FLAGS['verbosity'].present:     # TF's per-checkpoint INFO lines
+    logging.set_verbosity(logging.WARNING)
+  if not FLAGS.report_only:
+    configs = configs_from_flags()
+    for config in configs:
+      run(config)
+    if len(configs) == 1:
+      return
+  records = vae_report.collect(FLAGS.output_dir)
+  path = output.OutputFolder(FLAGS.output_dir).write_text(
+      'table.md', vae_report.grid_report(records))
+  print(f'{len(records)} runs tabulated in {path}.', flush=True)
 
 
 if __name__ == '__main__':

@@ -9,7 +9,9 @@
 * `grid_table(...)`: the table of a grid of runs (mean ± std over seeds).
 """
 
+import json
 import math
+import os
 
 import numpy as np
 
@@ -18,7 +20,7 @@ from tfp_gengs.experiments import plots
 from tfp_gengs.experiments import progress
 
 __all__ = ['PAPER_TABLE1', 'DISPLAY', 'paper_value', 'figures', 'summary',
-           'grid_table']
+           'grid_table', 'grid_report', 'collect']
 
 # Column order and names of Table 1 (our estimator flag -> paper column).
 DISPLAY = {
@@ -187,12 +189,30 @@ def summary(results):
   return '\n'.join(lines)
 
 
-def grid_table(records, metric='neg_elbo_hard'):
+def collect(folder):
+  """Every run's `results.json` under `folder` (worker copies skipped)."""
+  records = []
+  for root, dirs, files in os.walk(folder):
+    dirs[:] = sorted(d for d in dirs if not d.startswith('worker-') and
+                     d not in ('checkpoints', 'tensorboard'))
+    if 'results.json' in files:
+      with open(os.path.join(root, 'results.json')) as f:
+        record = json.load(f)
+      record['folder'] = os.path.relpath(root, folder)
+      records.append(record)
+  return records
+
+
+def grid_table(records, metric='neg_elbo_hard', with_paper=True):
   """Markdown: rows (dataset, prior), columns estimators, mean ± std.
 
   Args:
     records: list of `results.json` dicts.
     metric: the key of `results['test']` to tabulate.
+    with_paper: add the paper's Table 1 value to each cell.
+
+  Each cell is the mean ± standard deviation over seeds of the test metric
+  (one seed: no ±), with the number of seeds, and `[paper: ...]`.
   """
   cells = {}
   for r in records:
@@ -208,12 +228,37 @@ def grid_table(records, metric='neg_elbo_hard'):
     out = []
     for e in estimators:
       values = cells.get((dataset, prior, e))
-      if not values:
-        out.append('not run')
-        continue
-      std = float(np.std(values, ddof=1)) if len(values) > 1 else None
-      text = _fmt((float(np.mean(values)), std))
-      out.append(text + (f' ({len(values)} seeds)' if len(values) > 1
-                         else ' (1 seed)'))
+      text = 'not run'
+      if values:
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        text = (_fmt((float(np.mean(values)), std)) +
+                f' ({len(values)} seed{"s" if len(values) > 1 else ""})')
+      paper = paper_value(dataset, prior, e)
+      if with_paper and paper is not None:
+        text += f' [paper: {_fmt(paper)}]'
+      out.append(text)
     lines.append(f'| {dataset} | {prior} | ' + ' | '.join(out) + ' |')
+  return '\n'.join(lines)
+
+
+def grid_report(records):
+  """`table.md`: the three test metrics of a grid of runs, and the runs."""
+  lines = ['# VAE runs: test negative ELBO (nats, lower is better)', '',
+           'Mean ± std over seeds; the paper\'s Table 1 value in brackets '
+           '(the paper does not say how its ELBO was evaluated).', '',
+           '## (b) Hard samples: the honest ELBO of the discrete model', '',
+           grid_table(records, 'neg_elbo_hard'), '',
+           '## (a) Relaxed samples at the final temperature', '',
+           grid_table(records, 'neg_elbo_relaxed'), '',
+           '## (c) IWAE bound of -log p(x), hard samples', '',
+           grid_table(records, 'neg_log_likelihood_iw', with_paper=False),
+           '', '## Runs', '',
+           '| folder | epochs | best epoch | s/epoch | collapsed dims | '
+           'hard -ELBO |', '|---|---|---|---|---|---|']
+  for r in sorted(records, key=lambda r: r['folder']):
+    lines.append(
+        f'| {r["folder"]} | {len(r["history"])} | {r["best_epoch"]} | '
+        f'{r["seconds_per_epoch"]:.1f} | {r["test"]["collapsed_dims"]} | '
+        f'{_fmt(r["test"]["neg_elbo_hard"])} |')
+  lines.append('')
   return '\n'.join(lines)
