@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import vae
 from tfp_gengs.experiments import vae_evaluation
 from tfp_gengs.experiments import vae_model
@@ -147,6 +148,18 @@ def test_straight_through_fine_tuning_switches_the_layer(tmp_path, data):
   assert [h['straight_through'] for h in results['history']] == [False,
                                                                   True]
   assert np.isfinite(results['test']['neg_elbo_hard'][0])
+
+
+def test_settings_check_on_resume_tolerates_added_and_removed_options():
+  saved = dict(learning_rate=1e-3, epochs=10, old_option=1)
+  defaults = dict(learning_rate=1e-3, epochs=300, new_option=0)
+  changed = checkpointing.changed_settings
+  assert not changed(saved, dict(learning_rate=1e-3, epochs=10,
+                                 new_option=0), defaults=defaults)
+  assert changed(saved, dict(learning_rate=1e-3, epochs=10, new_option=2),
+                 defaults=defaults) == ['new_option']
+  assert changed(saved, dict(learning_rate=1e-2, epochs=20),
+                 ignore=('epochs',)) == ['learning_rate']
 
 
 # -- evaluation against exact enumeration ------------------------------------

@@ -30,11 +30,34 @@ import tensorflow.compat.v2 as tf
 
 from tfp_gengs.experiments import output
 
-__all__ = ['EpochCheckpoint', 'SettingsMismatchError']
+__all__ = ['EpochCheckpoint', 'SettingsMismatchError', 'changed_settings']
 
 
 class SettingsMismatchError(ValueError):
   """Resuming a run whose saved settings differ from the current ones."""
+
+
+def changed_settings(saved, current, ignore=(), defaults=None):
+  """The keys whose values differ between a saved run and now, sorted.
+
+  Keys in `ignore` are skipped; so are settings that no longer exist (in
+  `saved` only). A setting added since the run was saved (in `current`
+  only) counts as unchanged when it has its default value (`defaults`), so
+  a run started by older code resumes under newer code that only added
+  options.
+  """
+  saved = output.to_jsonable(saved)
+  current = output.to_jsonable(current)
+  defaults = output.to_jsonable(defaults or {})
+  missing = object()
+  changed = []
+  for key in current:
+    if key in ignore:
+      continue
+    before = saved.get(key, defaults.get(key, missing))
+    if before != current[key]:
+      changed.append(key)
+  return sorted(changed)
 
 
 class EpochCheckpoint:
@@ -43,28 +66,28 @@ class EpochCheckpoint:
   Args:
     directory: the checkpoint folder (created).
     settings: JSON-able dict of the run's settings; a resume with other
-      settings (outside `ignore`) is refused.
+      settings (outside `ignore`; see `changed_settings`) is refused.
     trackables: dict name -> trackable (Keras models, optimizers,
       `tf.Module`s, `tf.Variable`s), checkpointed together.
     best: dict name -> trackable of what `save_best` keeps (default: all).
     keep: how many epoch checkpoints to keep on disk.
     ignore: settings keys that may change on resume (e.g. the number of
       epochs, to extend a finished run).
+    defaults: the default of each setting (for settings added since a run
+      was saved).
   """
 
   STATE = 'state.json'
 
   def __init__(self, directory, settings, trackables, best=None, keep=2,
-               ignore=()):
+               ignore=(), defaults=None):
     self.folder = output.OutputFolder(directory)
     self.settings = output.to_jsonable(settings)
     self.checkpoint = tf.train.Checkpoint(**trackables)
     self.best = tf.train.Checkpoint(**(best or trackables))
     self.keep = int(keep)
     self.ignore = tuple(ignore)
-
-  def _comparable(self, settings):
-    return {k: v for k, v in settings.items() if k not in self.ignore}
+    self.defaults = dict(defaults or {})
 
   def restore(self):
     """Restores the last save; returns its state dict, or `None` if none.
@@ -75,11 +98,9 @@ class EpochCheckpoint:
     record = self.folder.read_json(self.STATE)
     if record is None:
       return None
-    saved = self._comparable(record['settings'])
-    current = self._comparable(self.settings)
-    if saved != current:
-      changed = sorted(k for k in set(saved) | set(current)
-                       if saved.get(k) != current.get(k))
+    saved, current = record['settings'], self.settings
+    changed = changed_settings(saved, current, self.ignore, self.defaults)
+    if changed:
       raise SettingsMismatchError(
           f'Cannot resume from {self.folder.root}: its run had other '
           'settings (' + ', '.join(

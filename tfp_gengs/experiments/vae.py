@@ -258,10 +258,9 @@ _ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
 
 def _same_settings(saved, config):
   """Whether a saved run's settings are `config`'s (up to `_UNCHANGED`)."""
-  current = output.to_jsonable(dataclasses.asdict(config))
-  keys = set(saved) | set(current)
-  return all(saved.get(k) == current.get(k) for k in keys
-             if k not in _UNCHANGED + ('window',))
+  return not checkpointing.changed_settings(
+      saved, dataclasses.asdict(config), _UNCHANGED,
+      dataclasses.asdict(Config()))
 
 
 def _straight_through_epoch(config, epoch):
@@ -357,7 +356,8 @@ def run(config, data=None, log=None):
   settings['window'] = window
   ckpt = checkpointing.EpochCheckpoint(
       os.path.join(out.root, 'checkpoints'), settings,
-      trackables, best=dict(model=vae.model), ignore=_RESUMABLE)
+      trackables, best=dict(model=vae.model), ignore=_RESUMABLE,
+      defaults=dataclasses.asdict(Config()))
   state = ckpt.restore() if config.resume else None
   if state is None and out.exists('checkpoints', ckpt.STATE):
     if not config.resume:
