@@ -12,11 +12,13 @@ RELAX, StoRB*). One run per invocation (or a sequential grid):
 python -m tfp_gengs.experiments.vae --output_dir=runs/vae/mnist-poisson2-im \
     --dataset=mnist --prior=poisson2 --estimator=gengs_implicit --seed=0 \
     --data_dir=/path/to/data
-python -m tfp_gengs.experiments.vae --output_dir=... --resume   # continue
+python -m tfp_gengs.experiments.vae ...the same flags... --resume  # continue
 python -m tfp_gengs.experiments.vae --quick --output_dir=/tmp/vae_quick
-# A grid, run one after the other into DIR/<dataset>-<prior>-<est>-s<seed>:
-python -m tfp_gengs.experiments.vae --output_dir=runs/vae \
+# A grid, run one after the other into DIR/<dataset>-<prior>-<est>-s<seed>,
+# then every run under DIR tabulated beside Table 1 in DIR/table.md:
+python -m tfp_gengs.experiments.vae --grid --resume --output_dir=runs/vae \
     --estimator=gengs_implicit,gengs_explicit --prior=poisson2 --seed=0,1,2
+python -m tfp_gengs.experiments.vae --report_only --output_dir=runs/vae
 ```
 
 Output (`--output_dir`): `results.json` (every setting and number, the
@@ -557,6 +559,9 @@ def _define_flags():
                     'training images, smaller test evaluation.')
   flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir '
                     '(a finished run with the same settings is skipped).')
+  flags.DEFINE_bool('grid', False, 'Write each run into output_dir/<dataset>'
+                    '-<prior>-<estimator>-s<seed> (also for one run; always '
+                    'with several) and tabulate output_dir in table.md.')
   flags.DEFINE_bool('report_only', False, 'Train nothing: tabulate every '
                     'results.json under output_dir into output_dir/table.md.')
   flags.DEFINE_enum('dataset', d.dataset, DATASETS, 'Data set.')
@@ -626,7 +631,7 @@ def configs_from_flags():
   configs = []
   for prior, estimator, seed in grid:
     config = Config(**dict(base, prior=prior, estimator=estimator, seed=seed))
-    if len(grid) > 1:
+    if FLAGS.grid or len(grid) > 1:
       name = f'{config.dataset}-{prior}-{estimator}-s{seed}'
       config.output_dir = os.path.join(
           FLAGS.output_dir, name.replace('*', 'star'))
@@ -644,7 +649,7 @@ def main(argv):
     configs = configs_from_flags()
     for config in configs:
       run(config)
-    if len(configs) == 1:
+    if len(configs) == 1 and not FLAGS.grid:
       return
   records = vae_report.collect(FLAGS.output_dir)
   path = output.OutputFolder(FLAGS.output_dir).write_text(
