@@ -7,7 +7,7 @@ ratio to ours. Peers run in a separate environment:
 
   python3 -m venv .venv-peers
   .venv-peers/bin/pip install -r benchmarks/requirements-peers.txt
-  python -m benchmarks.peers                 # writes benchmarks/results/peers.md
+  python -m benchmarks.peers       # writes benchmarks/results/peers.md
 
 Before timing, each implementation's samples are checked to follow the same
 distribution (mean and variance at a fixed rate, tolerance from the sample
@@ -180,7 +180,8 @@ def versions(python):
 
 
 def peer_versions(names):
-  """The peers' versions, asked only when a peer ran (its venv may not exist)."""
+  """The peers' versions, asked only when a peer ran (its venv may be
+  absent)."""
   if not any(n in PEERS for n in names):
     return 'none run'
   return versions(FLAGS.peers_python)

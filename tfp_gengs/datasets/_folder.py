@@ -227,7 +227,7 @@ def resolve_data_dir(data_dir=None):
 
 
 def dataset_dir(name, data_dir=None):
-  """The sub-folder of dataset `name` (a key of `SOURCES`) in the data folder."""
+  """The sub-folder of dataset `name` (a `SOURCES` key) in the data folder."""
   return os.path.join(resolve_data_dir(data_dir), SOURCES[name].subdir)
 
 

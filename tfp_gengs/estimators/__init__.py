@@ -26,15 +26,15 @@ grad = tape.gradient(result.surrogate, log_rate)
 |---|---|---|---|
 | REINFORCE | score function (Williams 1992) | yes | 1 |
 | RF* | leave-one-out baseline, k samples (Kool et al. 2019) | yes | k |
-| NVIL | learned baseline, variance normalisation (Mnih & Gregor 2014) | yes | 1 |
+| NVIL | learned baseline, normalised (Mnih & Gregor 2014) | yes | 1 |
 | MuProp | Taylor control variate (Gu et al. 2016) | yes | 2 |
 | VIMCO(k) | leave-one-out signals (Mnih & Rezende 2016) | yes | k |
 | REBAR | relaxed control variate (Tucker et al. 2017) | yes | 3 |
 | RELAX | learned control variate (Grathwohl et al. 2018) | yes | 3 |
-| DetRB, DetRB* | sum-and-sample, m=1 (Liu et al. 2019) | yes | 2 (1 + 2D) |
-| StoRB, StoRB* | stochastic sum-and-sample (Kool et al. 2020) | yes | 2 (1 + D) |
-| UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 (1 + D) |
-| GenGS, GenGS-ST, GenGS-RB | this paper (Joo et al.) | no (-> 0 as tau -> 0) | 1, 1, 2 (1 + 2D) |
+| DetRB, DetRB* | sum-and-sample, m=1 (Liu et al. 2019) | yes | 2 (1+2D) |
+| StoRB, StoRB* | stochastic sum-and-sample (Kool et al.) | yes | 2 (1+D) |
+| UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 (1+D) |
+| GenGS, -ST, -RB | this paper (Joo et al.) | no (tau -> 0) | 1, 1, 2 (1+2D) |
 
 Evaluations are per estimate; in brackets, with `D > 1` latents per
 learning signal (`latent_ndims > 0`, e.g. a VAE's `[batch, d]` latent with
