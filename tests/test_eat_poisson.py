@@ -545,3 +545,27 @@ def test_cubic_smoothstep_gradients_match_autodiff_of_the_formula():
   np.testing.assert_allclose(ds, 3. * u * (1. - u), atol=1e-15)
   np.testing.assert_allclose(d2s, np.where(inside, 1.5 * (1. - 2. * u), 0.),
                              atol=1e-15)
+
+
+def test_benchmark_metrics():
+  """The benchmark's W1 and exact-gradient helpers on known answers."""
+  from benchmarks import poisson_relaxations as bench  # pylint: disable=g-import-not-at-top
+  rng = np.random.RandomState(0)
+  x = rng.poisson(3., 200_000).astype(np.float64)
+  floor = bench.wasserstein1_to_poisson(x, 3.)
+  assert floor < 0.02
+  # A shift by 0.3 moves the whole CDF: W1 = 0.3.
+  assert abs(bench.wasserstein1_to_poisson(x + 0.3, 3.) - 0.3) < 0.02
+  # All mass at 0: W1 = E|X - 0| = rate.
+  np.testing.assert_allclose(bench.wasserstein1_to_poisson(np.zeros(10), 3.),
+                             3., rtol=1e-9)
+  # d/drate E[X^2] = 2 rate + 1; d/drate E[sin X] by finite differences.
+  np.testing.assert_allclose(
+      bench.exact_poisson_gradient(lambda k: k**2, 2.5), 6., rtol=1e-12)
+  ks = np.arange(100)
+  mean_sin = lambda r: np.sum(st.poisson.pmf(ks, r) * np.sin(ks))  # noqa: E731
+  np.testing.assert_allclose(
+      bench.exact_poisson_gradient(np.sin, 2.5),
+      (mean_sin(2.5 + 1e-6) - mean_sin(2.5 - 1e-6)) / 2e-6, rtol=1e-6)
+  assert bench.gengs_window(20.) == (int(st.poisson.ppf(5e-7, 20.)),
+                                     int(st.poisson.isf(5e-7, 20.)))
