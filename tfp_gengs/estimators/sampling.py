@@ -11,9 +11,7 @@
   their argmax is `b` (Tucker et al. 2017, REBAR; Grathwohl et al. 2018).
 """
 
-import numpy as np
 import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.internal import samplers
 
 from tfp_gengs.distributions import gumbel_softmax
 
@@ -28,11 +26,9 @@ MASKED_LOGIT = -1e9
 
 
 def uniform(shape, dtype, seed):
-  """`Uniform(tiny, 1)` noise (Philox, as in `gumbel_softmax.gumbel_noise`)."""
-  return tf.random.stateless_uniform(
-      shape, seed=samplers.sanitize_seed(seed),
-      minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1., dtype=dtype,
-      alg='philox')
+  """`Uniform(tiny, 1)` noise: the library's one sampler
+  (`gumbel_softmax.uniform`, the same stream as the Gumbel noise)."""
+  return gumbel_softmax.uniform(shape, dtype, seed)
 
 
 def gumbel(log_pi, num_samples, seed):
