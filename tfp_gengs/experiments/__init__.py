@@ -4,4 +4,12 @@
 `DIR/results.json`, `DIR/summary.md`, PNG plots and TensorBoard logs.
 
 * `synthetic`: the gradient study of §6.1 (Figure 3).
+* `vae`: the discrete-latent VAEs of §6.2 (Table 1, Figure 4) on MNIST and
+  OMNIGLOT, GenGS against the baselines, relaxed / hard / IWAE evaluation.
+* `topic_model`: the neural variational Poisson DEF of §6.3 (Table 2) on
+  20 Newsgroups, single and multi-stacked, beside NVDM.
+
+They share the output folder, checkpoint/resume, progress, TensorBoard and
+plotting pieces of this package (`output`, `checkpointing`, `progress`,
+`tensorboard`, `plots`, `distribute`).
 """
