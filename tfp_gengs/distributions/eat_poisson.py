@@ -399,7 +399,8 @@ class ExponentialArrivalPoisson(distribution.AutoCompositeTensorDistribution):
   (window `[1 - tau, 1 + tau]`, as in Ibrahim et al.'s reference code).
   With `straight_through=True`, samples are the exact count
   `#{k <= K: t_k <= 1}` (= `min(N, K)`, `N ~ Poisson(lambda)`) and gradients
-  are those of the relaxed `z`.
+  are those of the relaxed `z`; `mean()` and `variance()` are then the
+  Poisson's, `lambda` (exact up to the tail mass of the default `K`).
 
   *Moments.* `mean()` and `variance()` are the closed forms of Campbell's
   theorem for the whole process (`K -> inf`): `E z = lambda int_0^inf s`,
