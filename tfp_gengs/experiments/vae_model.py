@@ -20,9 +20,10 @@ layer draws the relaxed sample and adds the KL); the score-function
 baselines use the layer only for `posterior(h)` and `prior()` and hand the
 `TruncatedDiscrete` posterior to `gengs.estimators`.
 
-Windows: `{0, ..., high}` with `high` the smallest integer whose upper tail
-`P(X > high)` under the prior is at most `tail_mass` (the mass above `high`
-goes on `high`, Definition 1). Negative binomial and geometric follow TFP's
+Windows: `gengs.window(prior, tail_mass)`, for these priors `{0, ..., high}`
+with `high` the smallest integer whose upper tail `P(X > high)` under the
+prior is at most `tail_mass` (the mass above `high` goes on `high`,
+Definition 1). Negative binomial and geometric follow TFP's
 parameterisation (`NegativeBinomial(r, p)`: mean `r p / (1 - p)`;
 `Geometric(p)`: failures before the first success, mean `(1 - p) / p`).
 """
@@ -38,8 +39,9 @@ from tensorflow_probability.python.distributions import negative_binomial
 from tensorflow_probability.python.distributions import poisson
 
 from tfp_gengs import layers as gengs_layers
+from tfp_gengs.distributions import windows
 
-__all__ = ['PRIORS', 'Prior', 'window', 'VAE', 'build_vae']
+__all__ = ['PRIORS', 'Prior', 'VAE', 'build_vae']
 
 # label; distribution(dtype) -> the TFP prior; layer(high, **kw) -> its layer.
 Prior = collections.namedtuple('Prior', ['label', 'distribution', 'layer'])
@@ -77,22 +79,6 @@ PRIORS = collections.OrderedDict([
     ('negbin3.5', _negative_binomial(3., .5)),
     ('negbin5.3', _negative_binomial(5., .3)),
 ])
-
-
-def window(distribution, tail_mass=1e-6, max_high=10_000):
-  """`(0, high, upper tail)`: the smallest `high` with `P(X > high) <= tail`.
-
-  Computed in float64 from the log-PMF summed over `0..max_high`.
-  """
-  k = np.arange(max_high + 1, dtype=np.float64)
-  log_pmf = np.asarray(distribution.log_prob(tf.constant(k, tf.float64)),
-                       np.float64)
-  cdf = np.cumsum(np.exp(log_pmf))
-  upper = np.maximum(1. - cdf, 0.)            # P(X > k)
-  high = int(np.argmax(upper <= tail_mass))
-  if upper[high] > tail_mass:
-    raise ValueError(f'No window up to {max_high} has tail <= {tail_mass}.')
-  return 0, max(high, 1), float(upper[max(high, 1)])
 
 
 class VAE:
@@ -187,7 +173,9 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
     `(VAE, window info dict)`.
   """
   prior = PRIORS[prior_name]
-  low, high, tail = window(prior.distribution(tf.float64), tail_mass)
+  distribution = prior.distribution(tf.float64)
+  low, high = windows.window(distribution, tail_mass)
+  tail = float(distribution.survival_function(tf.constant(high, tf.float64)))
   keras.utils.set_random_seed(seed)
   latent = prior.layer(high, low=low, temperature=temperature,
                        inference=inference,
