@@ -17,6 +17,7 @@ import sys
 
 from tfp_gengs import bijectors
 from tfp_gengs import distributions
+from tfp_gengs.distributions import ExponentialArrivalPoisson
 from tfp_gengs.distributions import GenGSBinomial
 from tfp_gengs.distributions import GenGSGeometric
 from tfp_gengs.distributions import GenGSMultinomial
@@ -118,6 +119,7 @@ def _register_keras_objects():
 _register_keras_objects()
 
 __all__ = [
+    'ExponentialArrivalPoisson',
     'GenGSBinomial',
     'GenGSGeometric',
     'GenGSMultinomial',

@@ -1,6 +1,7 @@
 """GenGS distributions: truncated, relaxed, and the named families."""
 
 from tfp_gengs.distributions import kullback_leibler  # registers the KLs
+from tfp_gengs.distributions.eat_poisson import ExponentialArrivalPoisson
 from tfp_gengs.distributions.gengs_binomial import GenGSBinomial
 from tfp_gengs.distributions.gengs_geometric import GenGSGeometric
 from tfp_gengs.distributions.gengs_multinomial import GenGSMultinomial
@@ -18,6 +19,7 @@ from tfp_gengs.distributions.windows import window
 del kullback_leibler
 
 __all__ = [
+    'ExponentialArrivalPoisson',
     'GenGSBinomial',
     'GenGSGeometric',
     'GenGSMultinomial',
