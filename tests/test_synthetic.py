@@ -6,7 +6,10 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfp_gengs import estimators
 from tfp_gengs.experiments import synthetic
+from tfp_gengs.experiments import synthetic_problems
+from tfp_gengs.experiments import synthetic_runner
 
 
 def test_ci_run_writes_report(tmp_path, capsys):
@@ -44,6 +47,13 @@ def test_ci_run_writes_report(tmp_path, capsys):
     summary = f.read()
   for name in ('GenGS', 'REINFORCE', 'Poisson(20)', 'temperature', 'seeds'):
     assert name in summary
+  # The settings rows are read from the problems that ran, and only those.
+  problems = synthetic_problems.problems()
+  for name, problem in problems.items():
+    for text in (f'{problem.label}: {problem.truncation}',
+                 f'{problem.label}: {problem.start}',
+                 f'{problem.label}: {problem.parameter}'):
+      assert (text in summary) == (name in synthetic.CI_DISTRIBUTIONS), text
   for png in ('figure3_smoothed.png', 'figure3_raw.png'):
     assert os.path.getsize(os.path.join(out, png)) > 10000
   events = [f for _, _, files in os.walk(os.path.join(out, 'tensorboard'))
@@ -60,12 +70,37 @@ def test_ci_run_writes_report(tmp_path, capsys):
   synthetic.FLAGS.unparse_flags()
 
 
+def test_problems_describe_their_settings():
+  """Labels and windows as stored in `results/synthetic/results.json`;
+  starts read from the unconstrained parameters."""
+  problems = synthetic_problems.problems()
+  assert list(problems) == ['poisson', 'binomial', 'multinomial',
+                            'negative_binomial']
+  assert [p.label for p in problems.values()] == [
+      'Poisson(20)', 'Binomial(20, .3)', 'Multinomial(3, [.7, .2, .1])',
+      'NegativeBinomial(3, .4)']
+  assert [p.truncation for p in problems.values()] == [
+      '{0..60}, tail mass on 60', 'none (finite support {0..20})',
+      'none (all 10 count vectors)', '{0..30}, tail mass on 30']
+  assert [p.start for p in problems.values()] == [
+      'rate 10', 'p = 0.6', 'uniform [0.333, 0.333, 0.333]', 'p = 0.6']
+  for problem in problems.values():
+    logits = problem.logits_fn(tf.constant(problem.init[None], tf.float32))
+    np.testing.assert_allclose(tf.reduce_logsumexp(logits, -1), [0.],
+                               atol=1e-5)          # the window is a pmf
+    targets = problem.targets(5, 0)
+    assert targets.shape[0] == 5
+    np.testing.assert_array_equal(targets, problem.targets(5, 0))
+    if problem.tail_on is not None:
+      assert targets.max() <= problem.tail_on
+
+
 def _poisson_run(name, replicates):
-  family = synthetic.families()['poisson']
+  problem = synthetic_problems.problems()['poisson']
   targets = np.array([18., 22., 25., 15., 20., 19., 21., 30., 17., 20.])
-  estimator = synthetic.estimators.make(name)
-  return synthetic.Run(family, estimator, targets, replicates, 0.01,
-                       0.01), targets
+  estimator = estimators.make(name)
+  return synthetic_runner.Run(problem, estimator, targets, replicates, 0.01,
+                              0.01), targets
 
 
 def test_exact_loss_and_gradient_match_the_poisson_closed_form():
