@@ -12,7 +12,9 @@ z = gengs.layers.GenGSPoissonLayer(prior_rate=2., high=15)(
 * `GenGSLayer`: any truncated prior (a `TruncatedDiscrete`, or a TFP
   distribution plus its window), explicit or implicit inference.
 * `GenGSPoissonLayer`, `GenGSGeometricLayer`, `GenGSBinomialLayer`,
-  `GenGSNegativeBinomialLayer`: the named families.
+  `GenGSNegativeBinomialLayer`: the named families. The Poisson layer's
+  `relaxation='eat_sigmoid' | 'eat_cubic'` draws the exponential-arrival-time
+  relaxation instead of GenGS (explicit inference; `eat_relaxation`).
 * `TemperatureAnnealing`: a callback annealing every layer's `temperature`.
 
 All are registered for Keras serialization (package `tfp_gengs`), so

@@ -12,6 +12,8 @@ from typing import Any, Optional
 
 import keras
 
+from tfp_gengs.distributions import eat_poisson
+from tfp_gengs.layers import eat_relaxation
 from tfp_gengs.layers import gengs_layer
 from tfp_gengs.layers import prior_spec
 
@@ -56,6 +58,41 @@ class GenGSPoissonLayer(_FamilyLayer):
   the posterior Poissons, `pi = TD(Poisson(exp(x)), low, high)`. Everything
   else as in `GenGSLayer`.
 
+  #### Relaxations
+
+  `relaxation` chooses the reparameterized sample of the explicit mode:
+
+  * `'gengs'` (default): the Gumbel-Softmax over `pi` (`GenGSLayer`).
+  * `'eat_sigmoid'`, `'eat_cubic'`: the exponential-arrival-time relaxation
+    of `gengs.ExponentialArrivalPoisson`: `K` arrival times of a Poisson
+    process of rate `exp(x)`, counted before time 1 with a sigmoid (Vafaii
+    et al., 2024) or cubic smoothstep (Ibrahim et al., 2026) of width
+    `tau`:
+
+    ```none
+    t_k = (E_1 + ... + E_k) exp(-x),  E_i ~ Exponential(1),  k = 1..K
+    z   = sum_k s((1 - t_k) / tau)                  0 <= z <= K
+    ```
+
+    Implicit inference has no EAT form (a `ValueError`). The window is
+    `{0, ..., K}`: the straight-through (and `tau -> 0`) value
+    `#{k: t_k <= 1} = min(N, K)`, `N ~ Poisson(exp(x))`, has exactly the
+    law `pi = TD(Poisson(exp(x)), 0, K)`, so `posterior()`, `prior()`, the
+    KL loss (the truncated categorical KL of `GenGSLayer`, the same
+    `'<name>_kl'` metric) and the `'mean'` output `E min(N, K)` (the rate,
+    up to the mass above `K`) are the GenGS layer's for that window: EAT
+    and GenGS models share the objective and differ only in the sample.
+    `inference_output='straight_through'` returns `min(N, K)`, integers.
+    The temperature is the layer's `temperature` weight (annealed by
+    `TemperatureAnnealing`). `K` is fixed at construction, since the
+    posterior rates of a learned encoder are not known in Python:
+    `num_arrivals`, or the smallest `K >= high` (the window of `high` or
+    `tail_mass`) that covers the largest prior rate at the initial
+    temperature up to `tail_mass` (default 1e-6), see
+    `tfp_gengs.layers.eat_relaxation`. A posterior rate beyond that gives a
+    capped latent (`z <= K`, biased low, no sample gradient once all `K`
+    arrivals fall before `1 - tau`), as a rate beyond a GenGS window does.
+
   #### Examples
 
   ```python
@@ -71,6 +108,11 @@ class GenGSPoissonLayer(_FamilyLayer):
   # The window from the prior's mass (here 0..14):
   z = gengs.layers.GenGSPoissonLayer(3., tail_mass=1e-6)(
       keras.layers.Dense(4)(x))
+  # The EAT-cubic relaxation; K = 18 arrivals cover rate 3 at tau = 0.5:
+  eat = gengs.layers.GenGSPoissonLayer(3., tail_mass=1e-6, temperature=0.5,
+                                       relaxation='eat_cubic')
+  z = eat(keras.layers.Dense(4)(x))                  # [batch, 4], 0 <= z <= K
+  eat.num_arrivals, eat.num_outcomes                 # (18, 19): window 0..18
   ```
   """
 
@@ -88,24 +130,70 @@ class GenGSPoissonLayer(_FamilyLayer):
                inference_output: str = 'sample',
                seed: Optional[int] = None,
                tail_mass: Optional[float] = None,
+               relaxation: str = 'gengs',
+               num_arrivals: Optional[int] = None,
                **kwargs):
     """Creates the layer.
 
     Args:
       prior_rate: Python float, finite and `> 0`, or a vector `[d]` (one
         per latent dimension): the prior's Poisson rate.
-      high: Python int, highest outcome; `P(X >= high)` is put on it.
+      high: Python int, highest outcome; `P(X >= high)` is put on it. With
+        an EAT relaxation: the smallest `K` (the window is `{0, ..., K}`).
       low: Python int `>= 0`, lowest outcome; `P(X <= low)` is put on it.
+        Must be 0 with an EAT relaxation.
       temperature, inference, straight_through, kl_weight,
         inference_output, seed, **kwargs: as in `GenGSLayer`.
       tail_mass: instead of `high`/`low`, the window
-        `gengs.window(tfd.Poisson(prior_rate), tail_mass)`.
+        `gengs.window(tfd.Poisson(prior_rate), tail_mass)`; with an EAT
+        relaxation also the tail mass of the default `K`.
+      relaxation: `'gengs'` (default), `'eat_sigmoid'` or `'eat_cubic'`
+        (explicit inference only; see the class docstring).
+      num_arrivals: optional Python int `K >= 1`, the arrivals of an EAT
+        relaxation (default: from the prior, the window and the initial
+        temperature). Not used by `'gengs'`.
+
+    Raises:
+      ValueError: as `GenGSLayer`; an unknown `relaxation`, an EAT
+        relaxation with implicit inference or `low != 0`, `num_arrivals`
+        with `'gengs'`, with `tail_mass`, or below `high`.
     """
+    eat_relaxation.check(relaxation, inference)
+    smoothing = eat_relaxation.smoothing_of(relaxation)
+    if smoothing is None and num_arrivals is not None:
+      raise ValueError('Argument `num_arrivals` is for an EAT relaxation; '
+                       'with relaxation=\'gengs\' the window is `high`/`low` '
+                       'or `tail_mass`.')
+    if smoothing is not None:
+      num_arrivals = eat_relaxation.num_arrivals(
+          prior_rate, gengs_layer.check_positive_float(temperature,
+                                                       'temperature'),
+          smoothing, high=high, low=low, tail_mass=tail_mass,
+          arrivals=num_arrivals)
+      high, low, tail_mass = num_arrivals, 0, None
     super().__init__(
         dict(rate=prior_rate), high, low, tail_mass, temperature=temperature,
         inference=inference, straight_through=straight_through,
         kl_weight=kl_weight, inference_output=inference_output, seed=seed,
         **kwargs)
+    self.relaxation = relaxation
+    self.num_arrivals = num_arrivals
+    self._smoothing = smoothing
+
+  def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
+                      straight_through):
+    if self._smoothing is None:
+      return super()._relaxed_sample(x, log_pi, outcomes, temperature, seed,
+                                     straight_through)
+    return eat_poisson.relaxed_count(
+        x, temperature, self.num_arrivals, self._smoothing, seed=seed,
+        straight_through=straight_through)
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(relaxation=self.relaxation,
+                  num_arrivals=self.num_arrivals)
+    return config
 
 
 @keras.saving.register_keras_serializable(package='tfp_gengs')

@@ -20,13 +20,13 @@ INFERENCE_OUTPUTS = ('sample', 'straight_through', 'mean')
 _HALF_DTYPES = ('float16', 'bfloat16')
 
 
-def _check_choice(value, arg_name, choices):
+def check_choice(value, arg_name, choices):
   if value not in choices:
     raise ValueError(f'Argument `{arg_name}` must be one of '
                      f'{", ".join(repr(c) for c in choices)}; got {value!r}.')
 
 
-def _check_positive_float(value, arg_name, allow_zero=False):
+def check_positive_float(value, arg_name, allow_zero=False):
   """`value` as a finite Python float `> 0` (or `>= 0`), naming the arg."""
   if isinstance(value, bool):
     raise TypeError(f'Argument `{arg_name}` must be a number, got a bool.')
@@ -195,10 +195,10 @@ class GenGSLayer(keras.layers.Layer):
         does not match a `TruncatedDiscrete` prior, or `explicit` inference
         with a prior that has no family.
     """
-    _check_choice(inference, 'inference', INFERENCE_MODES)
-    _check_choice(inference_output, 'inference_output', INFERENCE_OUTPUTS)
-    temperature = _check_positive_float(temperature, 'temperature')
-    kl_weight = _check_positive_float(kl_weight, 'kl_weight', allow_zero=True)
+    check_choice(inference, 'inference', INFERENCE_MODES)
+    check_choice(inference_output, 'inference_output', INFERENCE_OUTPUTS)
+    temperature = check_positive_float(temperature, 'temperature')
+    kl_weight = check_positive_float(kl_weight, 'kl_weight', allow_zero=True)
     if seed is not None and (isinstance(seed, bool) or
                              not isinstance(seed, (int, np.integer))):
       raise TypeError(f'Argument `seed` must be a Python int or None; got '
@@ -255,7 +255,7 @@ class GenGSLayer(keras.layers.Layer):
 
   @inference_output.setter
   def inference_output(self, value):
-    _check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
+    check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
     self._inference_output = value
     self._inference_output_index.assign(INFERENCE_OUTPUTS.index(value))
 
@@ -406,6 +406,18 @@ class GenGSLayer(keras.layers.Layer):
           seed, replica.replica_id_in_sync_group)
     return seed
 
+  def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
+                      straight_through):
+    """The reparameterized sample `[..., d]`: GenGS over `log pi`.
+
+    `x` is the cast input; a subclass with another relaxation of the same
+    posterior (the Poisson layer's EAT option) overrides this.
+    """
+    del x  # GenGS reads the posterior through log pi
+    return gumbel_softmax.relaxed_outcomes(
+        log_pi, temperature, outcomes, seed=seed,
+        straight_through=straight_through)
+
   def call(self, inputs, training=None):
     dtype = self._relaxation_dtype()
     x = tf.cast(inputs, dtype)
@@ -422,9 +434,8 @@ class GenGSLayer(keras.layers.Layer):
     seed = self._next_seed()
 
     def sample(straight_through):
-      return gumbel_softmax.relaxed_outcomes(
-          log_pi, temperature, outcomes, seed=seed,
-          straight_through=straight_through)
+      return self._relaxed_sample(x, log_pi, outcomes, temperature, seed,
+                                  straight_through)
 
     if training:
       return sample(self.straight_through)
