@@ -37,6 +37,9 @@ def tf_sample(kind, rate, n, seed, straight_through=False):
   `kind='plain'`: the Poisson log-PMF on 0..n-1 (renormalised), plain
   `tfd.RelaxedOneHotCategorical(0.5, logits).sample()`, a matvec with the
   outcomes.
+  `kind='eat_cubic'` / `'eat_sigmoid'`: `ExponentialArrivalPoisson(rate,
+  0.5, num_arrivals=n)`, the same effective window (its counts are at most
+  `n`; GenGS's `n` outcomes are `0..n-1`).
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
@@ -45,6 +48,11 @@ def tf_sample(kind, rate, n, seed, straight_through=False):
     return gengs.GenGSPoisson(rate=rate, temperature=TEMPERATURE, high=n - 1,
                               straight_through=straight_through).sample(
                                   seed=seed)
+  if kind in ('eat_cubic', 'eat_sigmoid'):
+    return gengs.ExponentialArrivalPoisson(
+        rate=rate, temperature=TEMPERATURE, num_arrivals=n,
+        smoothing=kind[len('eat_'):],
+        straight_through=straight_through).sample(seed=seed)
   k = tf.range(n, dtype=rate.dtype)
   logits = (k * tf.math.log(rate)[..., None] - rate[..., None] -
             tf.math.lgamma(k + 1.))

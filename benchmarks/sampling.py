@@ -1,4 +1,4 @@
-r"""Sampling benchmark: GenGS vs plain Gumbel-Softmax + matmul (issue 2).
+r"""Sampling benchmark: GenGS vs plain Gumbel-Softmax + matmul, and EAT.
 
 Task (as in ../shared/notes/performance-anchors.md): relaxed Poisson samples
 from rates `[batch, dims]`, outcomes `0..n-1`, temperature 0.5, then the
@@ -10,17 +10,26 @@ gradient of `sum((z - 2)^2)` with respect to the rates.
 - `gengs`: `gengs.GenGSPoisson(rate, 0.5, high=n-1).sample()` (exact tails on
   the last category, fused sampler).
 - `gengs_st`: the same with `straight_through=True`.
+- `eat_cubic`, `eat_sigmoid` (issue 13): `gengs.ExponentialArrivalPoisson(
+  rate, 0.5, num_arrivals=n, smoothing=...)`, the exponential-arrival-time
+  relaxation at equal effective window (`K = n` arrivals against GenGS's
+  `n` outcomes: both give counts in `0..n`, resp. `0..n-1`).
 
 Each is timed in eager mode, `tf.function` and `tf.function(jit_compile=True)`,
 interleaved round by round after a warm-up; the table gives the median
-milliseconds per call and the ratio GenGS / plain.
+milliseconds per call and the ratios GenGS / plain and EAT / GenGS, all from
+the same run.
 
 Usage:
   python -m benchmarks.sampling [--rounds=7] [--sizes=10,50,200,1000]
+  # A short run written beside the full results (not over them):
+  python -m benchmarks.sampling --sizes=10,50,200 --modes=function,xla \
+      --rounds=3 --calls=3 --output=/tmp/sampling_short.md
 """
 
 import functools
 import os
+import sys
 import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -52,7 +61,12 @@ IMPLEMENTATIONS = {
     'gengs': functools.partial(peer_worker.tf_gradient, 'gengs'),
     'gengs_st': functools.partial(peer_worker.tf_gradient, 'gengs',
                                   straight_through=True),
+    'eat_cubic': functools.partial(peer_worker.tf_gradient, 'eat_cubic'),
+    'eat_sigmoid': functools.partial(peer_worker.tf_gradient, 'eat_sigmoid'),
 }
+# Ratios in the printout and the table: (numerator, denominator).
+RATIOS = (('gengs', 'plain'), ('gengs_st', 'plain'), ('eat_cubic', 'gengs'),
+          ('eat_sigmoid', 'gengs'))
 
 
 def compile_fn(step, n, mode):
@@ -89,19 +103,20 @@ def run(batch, dims, sizes, modes, rounds, calls):
       medians = {name: float(np.median(t)) for name, t in times.items()}
       rows.append((n, mode, medians))
       print(f'n={n:5d} {mode:8s} ' + '  '.join(
-          f'{name}={ms:8.2f}ms' for name, ms in medians.items()) +
-            f'  gengs/plain={medians["gengs"] / medians["plain"]:.2f}',
-            flush=True)
+          f'{name}={ms:8.2f}ms' for name, ms in medians.items()) + '  ' +
+            '  '.join(f'{a}/{b}={medians[a] / medians[b]:.2f}'
+                      for a, b in RATIOS), flush=True)
   return rows
 
 
-def to_markdown(rows, batch, dims, rounds, calls, elapsed):
+def to_markdown(rows, batch, dims, rounds, calls, elapsed,
+                command='python -m benchmarks.sampling'):
   lines = [
-      '# Sampling benchmark: GenGS vs plain Gumbel-Softmax + matmul',
+      '# Sampling benchmark: GenGS vs plain Gumbel-Softmax + matmul, and EAT',
       '',
       f'Machine: {machine.describe()}.',
       '',
-      f'Command: `python -m benchmarks.sampling` (batch {batch} x {dims} '
+      f'Command: `{command}` (batch {batch} x {dims} '
       f'latent dims, temperature {TEMPERATURE}, {rounds} interleaved rounds of '
       f'{calls} calls after a warm-up; median ms per call of sample + '
       f'gradient of `sum((z - 2)^2)` w.r.t. the rates). Total time '
@@ -111,16 +126,19 @@ def to_markdown(rows, batch, dims, rounds, calls, elapsed):
       '`tfd.RelaxedOneHotCategorical(...).sample()`, matmul with outcomes.',
       '- `gengs`: `GenGSPoisson(rate, 0.5, high=n-1).sample()` (exact tail '
       'mass on the last outcome); `gengs_st`: straight-through.',
+      '- `eat_cubic`, `eat_sigmoid`: `ExponentialArrivalPoisson(rate, 0.5, '
+      'num_arrivals=n)` with cubic / sigmoid smoothing (equal effective '
+      'window: `K = n` arrivals).',
       '',
-      '| n | mode | plain (ms) | gengs (ms) | gengs_st (ms) | gengs / plain |'
-      ' gengs_st / plain |',
-      '|---|---|---|---|---|---|---|',
+      '| n | mode | ' + ' | '.join(f'{name} (ms)' for name in IMPLEMENTATIONS)
+      + ' | ' + ' | '.join(f'{a} / {b}' for a, b in RATIOS) + ' |',
+      '|---|---|' + '---|' * (len(IMPLEMENTATIONS) + len(RATIOS)),
   ]
   for n, mode, m in rows:
     lines.append(
-        f'| {n} | {mode} | {m["plain"]:.2f} | {m["gengs"]:.2f} | '
-        f'{m["gengs_st"]:.2f} | {m["gengs"] / m["plain"]:.2f} | '
-        f'{m["gengs_st"] / m["plain"]:.2f} |')
+        f'| {n} | {mode} | ' +
+        ' | '.join(f'{m[name]:.2f}' for name in IMPLEMENTATIONS) + ' | ' +
+        ' | '.join(f'{m[a] / m[b]:.2f}' for a, b in RATIOS) + ' |')
   return '\n'.join(lines) + '\n'
 
 
@@ -130,8 +148,9 @@ def main(argv):
   start = time.perf_counter()
   rows = run(FLAGS.batch, FLAGS.dims, sizes, FLAGS.modes, FLAGS.rounds,
              FLAGS.calls)
+  command = ' '.join(['python -m benchmarks.sampling'] + sys.argv[1:])
   table = to_markdown(rows, FLAGS.batch, FLAGS.dims, FLAGS.rounds,
-                      FLAGS.calls, time.perf_counter() - start)
+                      FLAGS.calls, time.perf_counter() - start, command)
   machine.print_and_write(table, FLAGS.output)
 
 
