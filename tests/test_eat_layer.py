@@ -97,6 +97,10 @@ def test_num_arrivals_cover_prior_window_and_initial_temperature(relaxation):
   assert layer.num_arrivals == max(high, eat_poisson.default_num_arrivals(
       6., 0.5, smoothing, 1e-4))
   assert eat_layer(relaxation, num_arrivals=25).num_outcomes == 26
+  # `high` with `tail_mass`: K reaches `high` and covers the tail mass.
+  layer = eat_layer(relaxation, tail_mass=1e-3, temperature=0.5)
+  assert layer.num_arrivals == max(HIGH, eat_poisson.default_num_arrivals(
+      2., 0.5, smoothing, 1e-3))
 
 
 @pytest.mark.parametrize('make,match', [

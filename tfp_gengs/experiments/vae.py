@@ -4,7 +4,9 @@ Every latent dimension of a VAE on binarized MNIST or OMNIGLOT follows a
 count prior (Poisson(2), Poisson(3), Geometric(.25), Geometric(.5),
 NegativeBinomial(3, .5), NegativeBinomial(5, .3)), truncated to a window;
 the encoder is trained with GenGS (explicit, implicit, straight-through;
-the Keras 3 layers of `tfp_gengs.layers`) or with a baseline gradient
+the Keras 3 layers of `tfp_gengs.layers`), with the exponential-arrival-time
+rival (`eat_cubic`, `eat_sigmoid`: the Poisson layer's EAT relaxation,
+explicit, Poisson priors only; issue 13), or with a baseline gradient
 estimator of `tfp_gengs.estimators` (RF*, NVIL, MuProp, VIMCO(5), REBAR,
 RELAX, StoRB*). One run per invocation (or a sequential grid):
 
@@ -50,6 +52,11 @@ Chosen here; each is a flag and is written beside the numbers:
   logit of the success probability) or implicit (logits of pi over the
   window). The baselines use `--inference` (default implicit: the same
   posterior family as GenGS (Im.), so the estimator is the only difference).
+  EAT is explicit: the posterior is the Poisson of the encoder's log-rate
+  truncated to `{0..K}`, `K >= high` the number of arrivals (the exact law
+  of its straight-through count), with the same truncated KL as GenGS (Ex.)
+  (`tfp_gengs.layers.eat_relaxation`); its relaxed evaluation uses EAT
+  samples, its hard one `min(N, K)` from the same arrivals.
 * Truncation: `{0..high}`, `high` the smallest integer with prior tail
   `P(X > high) <= 1e-6` (Poisson(2): {0..12}, Poisson(3): {0..14},
   Geometric(.25): {0..48}, Geometric(.5): {0..19}, NegBin(3, .5): {0..26},
@@ -99,8 +106,13 @@ from tfp_gengs.experiments import vae_training
 
 GENGS_METHODS = ('gengs_implicit', 'gengs_explicit', 'gengs_st',
                  'deterministic')
+EAT_METHODS = ('eat_cubic', 'eat_sigmoid')   # the Poisson layer's relaxation
 BASELINES = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*')
-ESTIMATORS = GENGS_METHODS + BASELINES
+ESTIMATORS = GENGS_METHODS + EAT_METHODS + BASELINES
+# Trained pathwise through the Keras latent layer.
+_LAYER_METHODS = GENGS_METHODS + EAT_METHODS
+# Their last `st_finetune_epochs` epochs may train straight-through.
+_FINETUNED = ('gengs_implicit', 'gengs_explicit') + EAT_METHODS
 DATASETS = ('mnist', 'omniglot', 'npz')
 COLLAPSE_THRESHOLD = 0.01
 
@@ -168,9 +180,9 @@ class Config:
     if self.dataset not in DATASETS:
       raise ValueError(f'Unknown dataset {self.dataset!r}; choose from '
                        f'{DATASETS}.')
-    inference = {'gengs_implicit': 'implicit',
-                 'gengs_explicit': 'explicit'}.get(self.estimator,
-                                                   self.inference)
+    inference = {'gengs_implicit': 'implicit', 'gengs_explicit': 'explicit',
+                 **{e: 'explicit' for e in EAT_METHODS}}.get(
+                     self.estimator, self.inference)
     return dataclasses.replace(self, inference=inference or 'implicit',
                                hidden=tuple(int(h) for h in self.hidden))
 
@@ -213,7 +225,7 @@ def _explained(config, window, data_dim):
       ('KL weight', 'warm-up over %d epochs' % c.kl_warmup_epochs
        if c.kl_warmup_epochs else '1', 'the ELBO'),
       ('straight-through fine-tuning', f'last {c.st_finetune_epochs} '
-       'epochs' if c.st_finetune_epochs else 'off', 'GenGS Ex./Im. only; '
+       'epochs' if c.st_finetune_epochs else 'off', 'GenGS Ex./Im. and EAT; '
        'closes the relaxed/hard gap'),
       ('RF* / VIMCO samples', f'{c.rf_samples} / {c.vimco_samples} '
        '(VIMCO on the k-sample bound)', 'paper: VIMCO(5)'),
@@ -269,7 +281,7 @@ def _straight_through_epoch(config, epoch):
   """Whether GenGS trains straight-through in `epoch` (0-based)."""
   if config.estimator == 'gengs_st':
     return True
-  return (config.estimator in ('gengs_implicit', 'gengs_explicit') and
+  return (config.estimator in _FINETUNED and
           epoch >= config.epochs - config.st_finetune_epochs)
 
 
@@ -298,9 +310,11 @@ def _build(config, train, strategy):
         inference_output=('mean' if config.estimator == 'deterministic'
                           else 'sample'),
         seed=config.seed, data_dim=train.shape[1],
-        pixel_mean=train.mean(0))
+        pixel_mean=train.mean(0),
+        relaxation=(config.estimator if config.estimator in EAT_METHODS
+                    else 'gengs'))
     estimator = None
-    if config.estimator in GENGS_METHODS:
+    if config.estimator in _LAYER_METHODS:
       objective = vae_training.GenGSObjective(
           vae, deterministic=config.estimator == 'deterministic')
     else:
@@ -594,8 +608,8 @@ def _define_flags():
   flags.DEFINE_integer('kl_warmup_epochs', d.kl_warmup_epochs,
                        'Linear KL warm-up (0: off).')
   flags.DEFINE_integer('st_finetune_epochs', d.st_finetune_epochs,
-                       'GenGS: train the last N epochs straight-through '
-                       '(hard forward values; 0: off).')
+                       'GenGS Ex./Im., EAT: train the last N epochs '
+                       'straight-through (hard forward values; 0: off).')
   flags.DEFINE_integer('rf_samples', d.rf_samples, 'RF* samples.')
   flags.DEFINE_integer('vimco_samples', d.vimco_samples, 'VIMCO samples.')
   flags.DEFINE_integer('train_examples', d.train_examples,

@@ -19,14 +19,23 @@ exact sample of `q`). (c) is a bound on the test log-likelihood of the model
 with the truncated prior, exact in `q` and `p` (their log-PMFs over the
 window are exact), tighter than (b) and converging to `log p(x)` as `k`
 grows. All are reported as positive numbers in nats (lower is better).
+
+A model trained with the EAT relaxation (the Poisson layer's
+`relaxation='eat_*'`) is evaluated with its own relaxation in (a): the EAT
+count `sum_k s((1 - t_k) / tau)`, with (b)'s hard value `min(N, K)` from the
+same arrival times; `min(N, K)` is an exact sample of `q`, the Poisson
+truncated to the layer's window `{0..K}`, so (b), (c) and the KL are as
+above.
 """
 
 import numpy as np
 import tensorflow.compat.v2 as tf
 
+from tfp_gengs.distributions import eat_poisson
 from tfp_gengs.distributions import relaxed_truncated_discrete
+from tfp_gengs.layers import eat_relaxation
 
-__all__ = ['sample_latents', 'Evaluator']
+__all__ = ['sample_latents', 'layer_latents', 'Evaluator']
 
 
 def sample_latents(q, temperature, num_samples, seed):
@@ -41,6 +50,30 @@ def sample_latents(q, temperature, num_samples, seed):
   hard = rel.from_truncated(q, temperature, straight_through=True).sample(
       num_samples, seed=seed)
   return relaxed, hard
+
+
+def layer_latents(latent, h, temperature, num_samples, seed):
+  """`(q, relaxed, hard)` for the latent layer's input `h`, common noise.
+
+  `q = latent.posterior(h)`; the samples `[S] + q.batch_shape` are those of
+  the relaxation the layer trains with: GenGS (`sample_latents`), or for an
+  EAT layer the relaxed count and its straight-through forward value
+  `min(N, K)` from the same arrivals (an exact sample of `q`).
+  """
+  q = latent.posterior(h)
+  smoothing = eat_relaxation.smoothing_of(getattr(latent, 'relaxation',
+                                                  'gengs'))
+  if smoothing is None:
+    return (q,) + sample_latents(q, temperature, num_samples, seed)
+  log_rate = tf.cast(h, q.dtype)
+
+  def draw(straight_through):
+    return eat_poisson.relaxed_count(
+        log_rate, temperature, latent.num_arrivals, smoothing,
+        sample_shape=[num_samples], seed=seed,
+        straight_through=straight_through)
+
+  return q, draw(False), draw(True)
 
 
 class Evaluator:
@@ -62,9 +95,10 @@ class Evaluator:
 
   def _elbo_batch(self, x, temperature, num_samples, seed):
     vae = self.vae
-    q = vae.posterior(x)
+    q, relaxed, hard = layer_latents(
+        vae.latent, vae.encoder(x, training=False), temperature, num_samples,
+        seed)
     kl = vae.kl(q)                                           # [B, d]
-    relaxed, hard = sample_latents(q, temperature, num_samples, seed)
     nll_relaxed = tf.reduce_mean(vae.negative_log_likelihood(x, relaxed), 0)
     nll_hard = tf.reduce_mean(vae.negative_log_likelihood(x, hard), 0)
     return dict(kl=kl, nll_relaxed=nll_relaxed, nll_hard=nll_hard,
@@ -120,7 +154,9 @@ class Evaluator:
 
   def reconstructions(self, x, temperature, seed):
     """`(hard, relaxed)` Bernoulli means of one posterior sample each."""
-    q = self.vae.posterior(tf.constant(x, tf.float32))
-    relaxed, hard = sample_latents(q, temperature, 1, seed)
+    vae = self.vae
+    _, relaxed, hard = layer_latents(
+        vae.latent, vae.encoder(tf.constant(x, tf.float32), training=False),
+        temperature, 1, seed)
     return (self.vae.reconstruction(hard[0]).numpy(),
             self.vae.reconstruction(relaxed[0]).numpy())

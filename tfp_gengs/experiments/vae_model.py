@@ -16,7 +16,10 @@ KL(q || p)    = sum_d sum_k pi_k (log pi_k - log pi_prior_k)      (exact)
 ```
 
 The same `VAE` serves every estimator: GenGS calls the Keras model (the
-layer draws the relaxed sample and adds the KL); the score-function
+layer draws the relaxed sample and adds the KL), and so does the EAT rival
+(`relaxation='eat_cubic'`: the Poisson layer draws the
+exponential-arrival-time sample over the window `{0..K}`, `K >= high` its
+arrivals, with the same KL; Poisson priors only); the score-function
 baselines use the layer only for `posterior(h)` and `prior()` and hand the
 `TruncatedDiscrete` posterior to `gengs.estimators`.
 
@@ -150,7 +153,7 @@ def _mlp(units, activation, out_units, name, output_bias=None):
 def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
               activation='relu', tail_mass=1e-6, temperature=1.,
               straight_through=False, inference_output='sample', seed=0,
-              data_dim=784, pixel_mean=None):
+              data_dim=784, pixel_mean=None, relaxation='gengs'):
   """The VAE for one of `PRIORS` and an inference mode.
 
   Args:
@@ -168,6 +171,10 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
     data_dim: pixels.
     pixel_mean: optional `[data_dim]` training-data pixel means; the
       decoder's output bias starts at their logits.
+    relaxation: the Poisson layer's `relaxation` (`'gengs'`, or
+      `'eat_cubic'` / `'eat_sigmoid'` with explicit inference and a Poisson
+      prior: the window becomes `{0..K}`, see
+      `tfp_gengs.layers.eat_relaxation`).
 
   Returns:
     `(VAE, window info dict)`.
@@ -175,13 +182,21 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
   prior = PRIORS[prior_name]
   distribution = prior.distribution(tf.float64)
   low, high = windows.window(distribution, tail_mass)
-  tail = float(distribution.survival_function(tf.constant(high, tf.float64)))
+  eat = {}
+  if relaxation != 'gengs':
+    if not isinstance(distribution, poisson.Poisson):
+      raise ValueError(f'relaxation={relaxation!r} needs a Poisson prior; '
+                       f'got {prior.label} ({prior_name!r}).')
+    eat = dict(relaxation=relaxation, tail_mass=tail_mass)
+    low = 0  # the arrivals count from 0
   keras.utils.set_random_seed(seed)
   latent = prior.layer(high, low=low, temperature=temperature,
                        inference=inference,
                        straight_through=straight_through,
                        inference_output=inference_output, seed=seed,
-                       name='latent')
+                       name='latent', **eat)
+  low, high = latent.prior_spec.low, latent.prior_spec.high  # EAT: {0..K}
+  tail = float(distribution.survival_function(tf.constant(high, tf.float64)))
   n = latent.num_outcomes
   encoder = _mlp(hidden, activation,
                  latent_dims * (n if inference == 'implicit' else 1),
@@ -195,4 +210,6 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
   vae = VAE(encoder, latent, decoder, data_dim)
   info = dict(prior=prior.label, low=low, high=high, num_outcomes=n,
               prior_upper_tail=tail, tail_mass=tail_mass)
+  if eat:
+    info.update(relaxation=relaxation, num_arrivals=latent.num_arrivals)
   return vae, info

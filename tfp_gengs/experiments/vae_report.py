@@ -28,6 +28,7 @@ DISPLAY = {
     'REBAR': 'REBAR', 'RELAX': 'RELAX', 'StoRB*': 'StoRB*',
     'gengs_explicit': 'GenGS (Ex.)', 'gengs_implicit': 'GenGS (Im.)',
     'gengs_st': 'GenGS-ST', 'deterministic': 'deterministic bottleneck',
+    'eat_cubic': 'EAT-cubic (Ex.)', 'eat_sigmoid': 'EAT-sigmoid (Ex.)',
 }
 _COLUMNS = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*',
             'gengs_explicit', 'gengs_implicit')

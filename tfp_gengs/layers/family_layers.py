@@ -145,8 +145,8 @@ class GenGSPoissonLayer(_FamilyLayer):
       temperature, inference, straight_through, kl_weight,
         inference_output, seed, **kwargs: as in `GenGSLayer`.
       tail_mass: instead of `high`/`low`, the window
-        `gengs.window(tfd.Poisson(prior_rate), tail_mass)`; with an EAT
-        relaxation also the tail mass of the default `K`.
+        `gengs.window(tfd.Poisson(prior_rate), tail_mass)`. With an EAT
+        relaxation: the tail mass of the default `K` (also with `high`).
       relaxation: `'gengs'` (default), `'eat_sigmoid'` or `'eat_cubic'`
         (explicit inference only; see the class docstring).
       num_arrivals: optional Python int `K >= 1`, the arrivals of an EAT
