@@ -108,11 +108,12 @@ class GenGSPoissonLayer(_FamilyLayer):
   # The window from the prior's mass (here 0..14):
   z = gengs.layers.GenGSPoissonLayer(3., tail_mass=1e-6)(
       keras.layers.Dense(4)(x))
-  # The EAT-cubic relaxation; K = 18 arrivals cover rate 3 at tau = 0.5:
+  # The EAT-cubic relaxation: K = 18 arrivals cover rate 3 at tau = 0.5,
+  # the window is 0..18.
   eat = gengs.layers.GenGSPoissonLayer(3., tail_mass=1e-6, temperature=0.5,
                                        relaxation='eat_cubic')
   z = eat(keras.layers.Dense(4)(x))                  # [batch, 4], 0 <= z <= K
-  eat.num_arrivals, eat.num_outcomes                 # (18, 19): window 0..18
+  eat.num_arrivals, eat.num_outcomes                 # ==> (18, 19)
   ```
   """
 
