@@ -277,8 +277,10 @@ def report(times, ablation_times, elapsed):
       f'Machine: {machine.describe()}.',
       '',
       f'`{command}` ({elapsed:.0f} s; load average {LOAD[0]:.1f} at the '
-      f'start, {os.getloadavg()[0]:.1f} at the end: above the core count, '
-      'other processes shared the CPU and the times are noisy).',
+      f'start, {os.getloadavg()[0]:.1f} at the end' + (
+          ': above the core count, other processes shared the CPU and the '
+          'times are noisy).' if max(LOAD[0], os.getloadavg()[0]) >
+          os.cpu_count() else '; below the core count).'),
   ]
   if times:
     per_100 = 100. / FLAGS.steps
