@@ -117,6 +117,19 @@ def make(name, **settings):
   settings builds every estimator, each reading the ones it uses. A name
   not in `SETTINGS` (a misspelling) raises a `TypeError`. `'NAME@TAU'`
   (e.g. `'GenGS@0.5'`) overrides the temperature.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2.], logits=tf.zeros([8, 2, 3]))
+  for name in ('RF*', 'NVIL', 'REBAR', 'StoRB*', 'GenGS@0.5'):
+    estimator = gengs.estimators.make(name, latent_ndims=1)
+    result = estimator(dist, lambda z: tf.reduce_sum(z**2, -1), seed=(1, 2))
+  estimator.temperature           # ==> 0.5
+  ```
   """
   unknown = sorted(set(settings) - set(SETTINGS))
   if unknown:

@@ -66,6 +66,19 @@ class EstimatorResult(collections.namedtuple(
       `grad_logits E[f(z)]` before `gradient_scale`.
     gradient_scale: scalar factor the surrogate applies to
       `logits_gradient` (NVIL's variance normalisation, else 1).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.make('RF*')(dist, lambda z: (z - 1.5)**2,
+                                       seed=(1, 2))
+  float(result.gradient_scale)    # ==> 1.
+  ```
   """
   __slots__ = ()
 
@@ -218,6 +231,31 @@ class GradientEstimator(tf.Module):
     unbiased: whether `logits_gradient` is an unbiased estimate of
       `grad_logits E[f]` (for the exact truncated distribution).
     num_evaluations: how many points `f` is evaluated at per estimate.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+  from tfp_gengs.estimators import base
+  from tfp_gengs.estimators import sampling
+
+
+  class Greedy(base.GradientEstimator):
+    # Score function at the mode only (biased; an interface example).
+    unbiased = False
+
+    def _estimate(self, problem, seed):
+      index = tf.argmax(problem.log_pi, -1, output_type=tf.int32)
+      losses = problem.evaluate(problem.values(index)[tf.newaxis])
+      grad = problem.score_gradient(index[tf.newaxis],
+                                    tf.stop_gradient(losses))
+      return losses[0], grad, None, None
+
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2.], logits=tf.zeros([4, 3]))
+  Greedy()(dist, lambda z: z**2, seed=(1, 2)).surrogate.shape   # ==> [4]
+  ```
   """
 
   unbiased = True

@@ -47,7 +47,24 @@ __all__ = ['GenGS', 'GenGSStraightThrough', 'GenGSRB']
 
 
 class GenGS(base.GradientEstimator):
-  """Relaxed GenGS (pathwise gradient of `f(T(GS(pi, tau)))`)."""
+  """Relaxed GenGS (pathwise gradient of `f(T(GS(pi, tau)))`).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  w = tf.Variable(1.5)                  # the loss's own parameter
+  with tf.GradientTape() as tape:
+    result = gengs.estimators.GenGS(0.5)(dist, lambda z: (z - w)**2,
+                                         seed=(1, 2))
+    total = tf.reduce_mean(result.surrogate)
+  tape.gradient(total, w) is not None   # ==> True
+  ```
+  """
 
   unbiased = False
   display_name = 'GenGS'
@@ -69,7 +86,23 @@ class GenGS(base.GradientEstimator):
 
 
 class GenGSStraightThrough(GenGS):
-  """GenGS-ST: exact forward sample, relaxed backward gradient."""
+  """GenGS-ST: exact forward sample, relaxed backward gradient.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.GenGSStraightThrough(0.5)(
+      dist, lambda z: z, seed=(1, 2))
+  # The forward value is an exact outcome.
+  bool(tf.reduce_all(tf.reduce_any(
+      result.loss[:, None] == [0., 1., 2., 5.], -1)))   # ==> True
+  ```
+  """
 
   display_name = 'GenGS-ST'
   straight_through = True
@@ -86,6 +119,19 @@ class GenGSRB(GenGS):
     construction: `'restricted'` (default) or `'detached'`, the two readings
       of the paper's sentence (see the module docstring).
     latent_ndims: latents per learning signal.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  rb = gengs.estimators.GenGSRB(0.5, construction='detached')
+  result = rb(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  rb.display_name                 # ==> e.g. GenGS-RB(detached)
+  ```
   """
 
   display_name = 'GenGS-RB'

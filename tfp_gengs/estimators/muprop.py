@@ -24,7 +24,21 @@ __all__ = ['MuProp']
 
 
 class MuProp(base.GradientEstimator):
-  """MuProp estimator (see the module docstring)."""
+  """MuProp estimator (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.MuProp()(dist, lambda z: (z - 1.5)**2,
+                                     seed=(1, 2))
+  float(result.aux_loss)          # ==> 0.
+  ```
+  """
 
   display_name = 'MuProp'
   num_evaluations = 2

@@ -37,7 +37,23 @@ __all__ = ['NVIL']
 
 
 class NVIL(base.GradientEstimator):
-  """NVIL estimator (see the module docstring)."""
+  """NVIL estimator (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  x = tf.random.stateless_normal([100, 3], seed=(0, 1))   # the inputs
+  estimator = gengs.estimators.NVIL(latent_ndims=0)
+  result = estimator(dist, lambda z: (z - 1.5)**2, seed=(1, 2), context=x)
+  # Train the baseline network on `aux_loss`, the encoder on `surrogate`.
+  len(estimator.trainable_variables)   # ==> 4
+  ```
+  """
 
   display_name = 'NVIL'
 

@@ -28,7 +28,22 @@ __all__ = ['REINFORCE', 'RFStar']
 
 
 class REINFORCE(base.GradientEstimator):
-  """Score-function estimator with `num_samples` i.i.d. samples."""
+  """Score-function estimator with `num_samples` i.i.d. samples.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  estimator = gengs.estimators.REINFORCE(num_samples=3)
+  result = estimator(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  result.surrogate.shape          # ==> [100]
+  estimator.num_evaluations       # ==> 3
+  ```
+  """
 
   display_name = 'REINFORCE'
 
@@ -51,7 +66,21 @@ class REINFORCE(base.GradientEstimator):
 
 
 class RFStar(REINFORCE):
-  """RF*: REINFORCE with the leave-one-out baseline of `num_samples >= 2`."""
+  """RF*: REINFORCE with the leave-one-out baseline of `num_samples >= 2`.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.RFStar(4)(dist, lambda z: (z - 1.5)**2,
+                                     seed=(1, 2))
+  result.logits_gradient.shape    # ==> [100, 4]
+  ```
+  """
 
   display_name = 'RF*'
 

@@ -48,7 +48,24 @@ __all__ = ['REBAR', 'RELAX']
 
 
 class REBAR(base.GradientEstimator):
-  """REBAR with learned `eta` and temperature (see the module docstring)."""
+  """REBAR with learned `eta` and temperature (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  rebar = gengs.estimators.REBAR(temperature=0.5)
+  with tf.GradientTape() as tape:
+    result = rebar(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  # eta and log tau are trained on the variance loss.
+  grads = tape.gradient(result.aux_loss, rebar.trainable_variables)
+  len(grads)                      # ==> 2
+  ```
+  """
 
   display_name = 'REBAR'
   num_evaluations = 3
@@ -105,7 +122,21 @@ class REBAR(base.GradientEstimator):
 
 
 class RELAX(REBAR):
-  """RELAX: REBAR's control variate plus a learned network `r_rho`."""
+  """RELAX: REBAR's control variate plus a learned network `r_rho`.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  relax = gengs.estimators.RELAX(temperature=0.5)
+  result = relax(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  relax.num_evaluations           # ==> 3
+  ```
+  """
 
   display_name = 'RELAX'
 

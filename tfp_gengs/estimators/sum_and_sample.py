@@ -95,7 +95,22 @@ class TwoCategories:
 
 
 class SumAndSample(base.GradientEstimator):
-  """Sum-and-sample with one summed category (see the module docstring)."""
+  """Sum-and-sample with one summed category (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  storb = gengs.estimators.SumAndSample(stochastic=True,
+                                       builtin_baseline=True)
+  result = storb(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  storb.display_name == 'StoRB*'  # ==> True
+  ```
+  """
 
   def __init__(self, stochastic, builtin_baseline=False, latent_ndims=0,
                name=None):
@@ -141,12 +156,40 @@ class SumAndSample(base.GradientEstimator):
 
 
 def DetRB(builtin_baseline=False, latent_ndims=0):  # pylint: disable=invalid-name
-  """DetRB (Liu et al. 2019), `m = 1`; `builtin_baseline` gives DetRB*."""
+  """DetRB (Liu et al. 2019), `m = 1`; `builtin_baseline` gives DetRB*.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.DetRB()(dist, lambda z: (z - 1.5)**2,
+                                    seed=(1, 2))
+  gengs.estimators.DetRB().evaluations(50)   # ==> 101
+  ```
+  """
   return SumAndSample(stochastic=False, builtin_baseline=builtin_baseline,
                       latent_ndims=latent_ndims)
 
 
 def StoRB(builtin_baseline=False, latent_ndims=0):  # pylint: disable=invalid-name
-  """StoRB (Kool et al. 2020), `m = 1`; `builtin_baseline` gives StoRB*."""
+  """StoRB (Kool et al. 2020), `m = 1`; `builtin_baseline` gives StoRB*.
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  # 8 examples x 50 latents: 1 + 50 evaluations of f per estimate.
+  dist = gengs.TruncatedDiscrete([0., 1., 2.], logits=tf.zeros([8, 50, 3]))
+  storb = gengs.estimators.StoRB(builtin_baseline=True, latent_ndims=1)
+  result = storb(dist, lambda z: tf.reduce_sum(z, -1), seed=(1, 2))
+  storb.evaluations(50)           # ==> 51
+  ```
+  """
   return SumAndSample(stochastic=True, builtin_baseline=builtin_baseline,
                       latent_ndims=latent_ndims)

@@ -40,7 +40,21 @@ __all__ = ['UNORD']
 
 
 class UNORD(base.GradientEstimator):
-  """Unordered set estimator, `k = 2` (see the module docstring)."""
+  """Unordered set estimator, `k = 2` (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
+                                 logits=tf.zeros([100, 4]))  # 100 problems
+  result = gengs.estimators.UNORD(builtin_baseline=True)(
+      dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+  result.logits_gradient.shape    # ==> [100, 4]
+  ```
+  """
 
   def __init__(self, builtin_baseline=False, latent_ndims=0, name=None):
     self.builtin_baseline = builtin_baseline

@@ -37,7 +37,22 @@ def _neg_logmeanexp(losses, axis=0):
 
 
 class VIMCO(base.GradientEstimator):
-  """VIMCO with `num_samples` samples (see the module docstring)."""
+  """VIMCO with `num_samples` samples (see the module docstring).
+
+  #### Examples
+
+  ```python
+  import tensorflow as tf
+  import tfp_gengs as gengs
+
+  # A VAE-like setting: 8 examples x 2 latents, f = -log p(x|z) per example.
+  dist = gengs.TruncatedDiscrete([0., 1., 2.], logits=tf.zeros([8, 2, 3]))
+  vimco = gengs.estimators.VIMCO(5, objective='logmeanexp', latent_ndims=1)
+  result = vimco(dist, lambda z: tf.reduce_sum((z - 1.)**2, -1), seed=(1, 2))
+  result.surrogate.shape          # ==> [8]
+  vimco.unbiased                  # ==> False
+  ```
+  """
 
   def __init__(self, num_samples=5, objective='mean', latent_ndims=0,
                name='VIMCO'):
