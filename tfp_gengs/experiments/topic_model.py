@@ -74,6 +74,7 @@ import tensorflow.compat.v2 as tf
 
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
+from tfp_gengs.experiments import common_flags
 from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
 from tfp_gengs.experiments import progress
@@ -443,7 +444,7 @@ FLAGS = flags.FLAGS
 
 def _define_flags():
   d = Config()
-  flags.DEFINE_string('output_dir', d.output_dir, 'Output folder.')
+  common_flags.define_training_flags(d)
   flags.DEFINE_bool('quick', False, 'About a minute: 3 epochs on 2,000 '
                     'training documents, 1,000 test documents, S = 5.')
   flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir.')
@@ -451,13 +452,11 @@ def _define_flags():
                     f'{",".join(networks.MODELS)}.')
   flags.DEFINE_list('inference', [d.inference], 'NVPDEF posterior(s): '
                     'explicit (log-rates) and/or implicit (logits of pi).')
-  flags.DEFINE_list('seed', [str(d.seed)], 'One or more seeds.')
   flags.DEFINE_string('data_dir', d.data_dir, 'Data folder holding 20news/ '
                       '(default: the loaders\' default).')
   flags.DEFINE_string('corpus_dir', d.corpus_dir, 'Instead of 20 '
                       'Newsgroups: a folder with train.feat, test.feat and '
                       'vocab.new in NVDM\'s format (no checksums).')
-  flags.DEFINE_integer('epochs', d.epochs, 'Training epochs.')
   flags.DEFINE_integer('batch_size', d.batch_size, 'Documents per step.')
   flags.DEFINE_float('learning_rate', d.learning_rate, 'Adam learning rate '
                      '(default: per model, ' + ', '.join(
@@ -467,22 +466,12 @@ def _define_flags():
                        '(the lower layer of the multi-stacked NVPDEF).')
   flags.DEFINE_integer('upper_dims', d.upper_dims, 'Upper-layer counts of '
                        'the multi-stacked NVPDEF.')
-  flags.DEFINE_list('hidden', [str(h) for h in d.hidden],
-                    'Encoder hidden widths.')
-  flags.DEFINE_string('activation', d.activation, 'Hidden activation.')
   flags.DEFINE_enum('decoder_bias', d.decoder_bias, ['unigram', 'zeros'],
                     'Initial decoder bias.')
   flags.DEFINE_float('prior_rate', d.prior_rate, 'Poisson prior rate '
                      'lambda0.')
-  flags.DEFINE_float('tail_mass', d.tail_mass, 'Prior tail bound of the '
-                     'window.')
-  flags.DEFINE_float('tau_initial', d.tau_initial, 'Initial temperature.')
-  flags.DEFINE_float('tau_min', d.tau_min, 'Minimum temperature.')
-  flags.DEFINE_float('tau_rate', d.tau_rate, 'Annealing rate per step.')
   flags.DEFINE_bool('straight_through', d.straight_through,
                     'Train NVPDEF with straight-through samples.')
-  flags.DEFINE_integer('kl_warmup_epochs', d.kl_warmup_epochs,
-                       'Linear KL warm-up (0: off).')
   flags.DEFINE_integer('train_documents', d.train_documents,
                        'Use the first N training documents (0: all).')
   flags.DEFINE_integer('valid_size', d.valid_size,
@@ -495,11 +484,6 @@ def _define_flags():
                        'Evaluate the first N test documents (0: all).')
   flags.DEFINE_integer('topic_words', d.topic_words, 'Words per topic in '
                        'topics.txt.')
-  flags.DEFINE_float('log_every_seconds', d.log_every_seconds,
-                     'Seconds between progress lines.')
-  flags.DEFINE_integer('stop_after_steps', d.stop_after_steps,
-                       'Stop after N steps of this session, as if killed '
-                       '(testing resume).')
 
 
 def configs_from_flags():

@@ -94,6 +94,7 @@ import tensorflow.compat.v2 as tf
 
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
+from tfp_gengs.experiments import common_flags
 from tfp_gengs.experiments import distribute
 from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
@@ -568,7 +569,7 @@ FLAGS = flags.FLAGS
 
 def _define_flags():
   d = Config()
-  flags.DEFINE_string('output_dir', d.output_dir, 'Output folder.')
+  common_flags.define_training_flags(d)
   flags.DEFINE_bool('quick', False, 'A few minutes: 3 epochs on 5,000 '
                     'training images, smaller test evaluation.')
   flags.DEFINE_bool('resume', d.resume, 'Continue the run in output_dir '
@@ -587,26 +588,14 @@ def _define_flags():
                     f'{",".join(vae_model.PRIORS)}.')
   flags.DEFINE_list('estimator', [d.estimator], f'One or more of '
                     f'{",".join(ESTIMATORS)}.')
-  flags.DEFINE_list('seed', [str(d.seed)], 'One or more seeds.')
   flags.DEFINE_enum('inference', None, ['explicit', 'implicit'],
                     'Posterior of gengs_st and the baselines (default '
                     'implicit).')
-  flags.DEFINE_integer('epochs', d.epochs, 'Training epochs.')
   flags.DEFINE_integer('batch_size', d.batch_size, 'Global batch size.')
   flags.DEFINE_float('learning_rate', d.learning_rate, 'Adam learning rate.')
   flags.DEFINE_integer('latent_dims', d.latent_dims, 'd.')
-  flags.DEFINE_list('hidden', [str(h) for h in d.hidden],
-                    'Encoder hidden widths (decoder mirrored).')
-  flags.DEFINE_string('activation', d.activation, 'Hidden activation.')
-  flags.DEFINE_float('tail_mass', d.tail_mass, 'Prior tail bound of the '
-                     'window.')
-  flags.DEFINE_float('tau_initial', d.tau_initial, 'Initial temperature.')
-  flags.DEFINE_float('tau_min', d.tau_min, 'Minimum temperature.')
-  flags.DEFINE_float('tau_rate', d.tau_rate, 'Annealing rate per step.')
   flags.DEFINE_integer('tau_update_every', d.tau_update_every,
                        'Steps between temperature updates.')
-  flags.DEFINE_integer('kl_warmup_epochs', d.kl_warmup_epochs,
-                       'Linear KL warm-up (0: off).')
   flags.DEFINE_integer('st_finetune_epochs', d.st_finetune_epochs,
                        'GenGS Ex./Im., EAT: train the last N epochs '
                        'straight-through (hard forward values; 0: off).')
@@ -627,11 +616,6 @@ def _define_flags():
                        'Test images in reconstructions.png.')
   flags.DEFINE_enum('strategy', d.strategy, distribute.STRATEGIES,
                     'tf.distribute strategy.')
-  flags.DEFINE_float('log_every_seconds', d.log_every_seconds,
-                     'Seconds between progress lines.')
-  flags.DEFINE_integer('stop_after_steps', d.stop_after_steps,
-                       'Stop after N steps of this session, as if killed '
-                       '(testing resume).')
 
 
 def configs_from_flags():
