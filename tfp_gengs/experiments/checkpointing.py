@@ -26,11 +26,23 @@ and recomputes that epoch identically.
 import glob
 import os
 
+import numpy as np
 import tensorflow.compat.v2 as tf
 
 from tfp_gengs.experiments import output
 
-__all__ = ['EpochCheckpoint', 'SettingsMismatchError', 'changed_settings']
+__all__ = ['EpochCheckpoint', 'SettingsMismatchError', 'changed_settings',
+           'stateless_seed']
+
+
+def stateless_seed(*parts):
+  """A stateless int32 seed pair from integers (`SeedSequence` hashing).
+
+  Every random stream of a resumable run is such a function of (seed,
+  epoch, step), so a resumed run repeats an uninterrupted one.
+  """
+  state = np.random.SeedSequence([int(p) for p in parts]).generate_state(2)
+  return tuple(int(s) & 0x7fffffff for s in state)
 
 
 class SettingsMismatchError(ValueError):

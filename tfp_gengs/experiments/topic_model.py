@@ -197,10 +197,7 @@ def load_corpus(config):
                 list(vocabulary), source)
 
 
-def _seed(*parts):
-  """A stateless int32 pair from integers (`SeedSequence` hashing)."""
-  state = np.random.SeedSequence([int(p) for p in parts]).generate_state(2)
-  return tuple(int(s) & 0x7fffffff for s in state)
+_seed = checkpointing.stateless_seed
 
 
 # Tags separating the random streams of one run.
