@@ -135,3 +135,29 @@ def test_step_statistics_separate_bias_from_noise():
         mse, variance * (replicates - 1) / replicates + bias_sq, rtol=1e-3)
   assert means['REINFORCE'][0] < 5. * means['REINFORCE'][1], means
   assert means['GenGS'][0] > 5. * means['GenGS'][1], means
+
+
+def test_eat_runs_on_the_poisson_problem_only_and_matches_its_closed_form():
+  """EAT samples the Poisson itself: on the Poisson problem its mean
+  gradient is the relaxed objective's (Campbell: cubic, tau = 1, has
+  `E z = rate`, `Var z = 26/35 rate`, so `d/dlog rate E sum (z - t)^2 =
+  rate (26/35 k + 2 sum (rate - t))`); it does not apply elsewhere."""
+  problems = synthetic_problems.problems()
+  assert synthetic_runner.applies(problems['poisson'], 'EAT-cubic@0.5')
+  assert not synthetic_runner.applies(problems['binomial'], 'EAT-cubic')
+  assert synthetic_runner.applies(problems['binomial'], 'GenGS')
+  replicates = 4000
+  problem = problems['poisson']
+  targets = np.array([18., 22., 25., 15., 20., 19., 21., 30., 17., 20.])
+  estimator = estimators.make('EAT-cubic', max_rate=problem.max_rate)
+  run = synthetic_runner.Run(problem, estimator, targets, replicates, 0.01,
+                             0.01)
+  theta = tf.broadcast_to(run.theta, [replicates, 1])
+  grads, _, scale = run._estimate(theta, (3, 4))
+  estimates = (grads / scale).numpy()[:, 0]
+  rate = 10.
+  relaxed = rate * (26. / 35. * len(targets) + 2. * np.sum(rate - targets))
+  stderr = estimates.std(ddof=1) / np.sqrt(replicates)
+  assert abs(estimates.mean() - relaxed) < 5. * stderr
+  stats = run.step(tf.constant([3, 4], tf.int32))
+  assert np.isfinite(float(stats['variance']))

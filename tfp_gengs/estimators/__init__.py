@@ -35,6 +35,7 @@ grad = tape.gradient(result.surrogate, log_rate)
 | StoRB, StoRB* | stochastic sum-and-sample (Kool et al.) | yes | 2 (1+D) |
 | UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 (1+D) |
 | GenGS, -ST, -RB | this paper (Joo et al.) | no (tau -> 0) | 1, 1, 2 (1+2D) |
+| EAT-cubic, EAT-sigmoid | exponential arrival times (Poisson only) | no | 1 |
 
 Evaluations are per estimate; in brackets, with `D > 1` latents per
 learning signal (`latent_ndims > 0`, e.g. a VAE's `[batch, d]` latent with
@@ -43,9 +44,14 @@ treat each latent conditionally on the others. Every other estimator costs
 the same for any `D`. VIMCO with `vimco_objective='logmeanexp'` estimates
 the gradient of the k-sample bound `E[-log mean_s exp(-f(z_s))]`, not of
 `E[f]` (what a VAE trained on the k-sample bound wants).
+
+The EAT estimators (`POISSON_NAMES`) relax a Poisson by its arrival times
+rather than a truncated window: they take a `tfd.Poisson` (its
+`log_rate_parameter()`), not a `TruncatedDiscrete`.
 """
 
 from tfp_gengs.estimators import exact
+from tfp_gengs.estimators.eat import ExponentialArrivalTime
 from tfp_gengs.estimators.base import EstimatorResult
 from tfp_gengs.estimators.base import GradientEstimator
 from tfp_gengs.estimators.gengs import GenGS
@@ -74,6 +80,8 @@ SETTINGS = {
     'rb_construction': 'restricted',  # GenGS-RB: 'restricted' | 'detached'
     'seed': 0,                  # initial weights of NVIL's / RELAX's network
     'latent_ndims': 0,          # latents per learning signal (1 for a VAE)
+    'num_arrivals': None,       # EAT: arrivals K (None: from the tail mass)
+    'max_rate': None,           # EAT: largest rate, for the default K
 }
 
 _FACTORIES = {
@@ -109,9 +117,21 @@ _FACTORIES = {
 
 NAMES = tuple(_FACTORIES)
 
+# Estimators that sample a Poisson itself (they take a `tfd.Poisson`, not a
+# truncated window): the exponential-arrival-time relaxations (issue 13).
+_POISSON_FACTORIES = {
+    f'EAT-{smoothing}': (
+        lambda s, smoothing=smoothing: ExponentialArrivalTime(
+            smoothing, s['temperature'], num_arrivals=s['num_arrivals'],
+            max_rate=s['max_rate'], latent_ndims=s['latent_ndims']))
+    for smoothing in ('cubic', 'sigmoid')
+}
+
+POISSON_NAMES = tuple(_POISSON_FACTORIES)
+
 
 def make(name, **settings):
-  """Builds the estimator called `name` (one of `NAMES`).
+  """Builds the estimator called `name` (one of `NAMES` or `POISSON_NAMES`).
 
   `settings` are any of `SETTINGS` (the defaults are there); one set of
   settings builds every estimator, each reading the ones it uses. A name
@@ -141,14 +161,16 @@ def make(name, **settings):
     estimator = make(name, **settings)
     estimator.display_name = f'{estimator.display_name}(τ={float(tau):g})'
     return estimator
-  if name not in _FACTORIES:
-    raise ValueError(f'Unknown estimator {name!r}; choose from {NAMES}.')
-  return _FACTORIES[name](dict(SETTINGS, **settings))
+  factories = dict(_FACTORIES, **_POISSON_FACTORIES)
+  if name not in factories:
+    raise ValueError(f'Unknown estimator {name!r}; choose from '
+                     f'{NAMES + POISSON_NAMES}.')
+  return factories[name](dict(SETTINGS, **settings))
 
 
 __all__ = [
-    'DetRB', 'EstimatorResult', 'GenGS', 'GenGSRB', 'GenGSStraightThrough',
-    'GradientEstimator', 'MuProp', 'NAMES', 'NVIL', 'REBAR', 'RELAX',
-    'REINFORCE', 'RFStar', 'StoRB', 'SumAndSample', 'UNORD', 'VIMCO',
-    'SETTINGS', 'exact', 'make',
+    'DetRB', 'EstimatorResult', 'ExponentialArrivalTime', 'GenGS', 'GenGSRB',
+    'GenGSStraightThrough', 'GradientEstimator', 'MuProp', 'NAMES', 'NVIL',
+    'POISSON_NAMES', 'REBAR', 'RELAX', 'REINFORCE', 'RFStar', 'StoRB',
+    'SumAndSample', 'UNORD', 'VIMCO', 'SETTINGS', 'exact', 'make',
 ]

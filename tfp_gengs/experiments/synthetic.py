@@ -8,7 +8,8 @@ minimise over lambda   L(lambda) = E_{z ~ D(lambda)} [ sum_i (z_i - t_i)^2 ]
 ```
 
 for Poisson(20), Binomial(20, .3), Multinomial(3, [.7, .2, .1]) and
-NegativeBinomial(3, .4), with every estimator of `tfp_gengs.estimators`. At
+NegativeBinomial(3, .4), with every estimator of `tfp_gengs.estimators`
+(the exponential-arrival-time relaxations, EAT, on the Poisson only). At
 every step, at the current `lambda`, `replicates` independent gradient
 estimates are drawn in one batched call; they give the gradient variance
 (trace of the covariance) and the bias against the exact gradient (closed
@@ -142,7 +143,7 @@ def _settings():
   names = list(estimators.NAMES)
   dists = list(synthetic_problems.problems())
   if mode == 'full':
-    names += list(FULL_EXTRA_ESTIMATORS)
+    names += list(FULL_EXTRA_ESTIMATORS) + list(estimators.POISSON_NAMES)
   if mode == 'ci':
     names, dists = list(CI_ESTIMATORS), list(CI_DISTRIBUTIONS)
   settings = dict(
@@ -165,7 +166,7 @@ def _settings():
       distributions=FLAGS.distributions or dists,
   )
   unknown = {n.split('@')[0] for n in settings['estimators']} - set(
-      estimators.NAMES)
+      estimators.NAMES + estimators.POISSON_NAMES)
   if unknown:
     raise app.UsageError(f'Unknown estimators {sorted(unknown)}.')
   unknown = set(settings['distributions']) - set(
@@ -216,7 +217,9 @@ def main(argv):
       f'estimators x {len(settings["distributions"])} distributions, '
       f'{settings["seeds"]} seeds x {settings["steps"]} steps, '
       f'{settings["replicates"]} estimates per step.')
-  total = len(settings['estimators']) * len(settings['distributions'])
+  total = sum(synthetic_runner.applies(problems[dist], name)
+              for dist in settings['distributions']
+              for name in settings['estimators'])
   targets_info = {}
   for dist in settings['distributions']:
     problem = problems[dist]
@@ -227,6 +230,10 @@ def main(argv):
     results.setdefault(dist, {})
     for name in settings['estimators']:
       if name in results[dist]:
+        continue
+      if not synthetic_runner.applies(problem, name):
+        log(f'  {name}: skipped (samples a Poisson; {problem.label} is not '
+            'one)')
         continue
       rec = synthetic_runner.run_one(problem, name, targets, settings, log)
       computed += 1

@@ -83,6 +83,12 @@ class Problem:
     closed_form_gradient: `(lambda [..., p], targets [k]) -> [..., p]`, the
       exact gradient of the untruncated problem, or `None` (enumeration of
       the window is exact).
+    poisson_log_rate_fn: `lambda [..., p] -> log-rate [...]` for the
+      estimators that sample the Poisson itself (EAT,
+      `estimators.POISSON_NAMES`), or `None` (not a Poisson problem).
+    max_rate: the largest rate along the optimisation path (with room for
+      overshoot), for EAT's default number of arrivals; `None` if not a
+      Poisson problem.
   """
 
   name: str
@@ -95,6 +101,8 @@ class Problem:
   natural_fn: Callable
   tail_on: Optional[int] = None
   closed_form_gradient: Optional[Callable] = None
+  poisson_log_rate_fn: Optional[Callable] = None
+  max_rate: Optional[float] = None
 
   @property
   def vector(self):
@@ -159,7 +167,10 @@ def _poisson(high=60, rate=20., start_rate=10.):
           tfd.Poisson(rate).sample(k, seed=seed).numpy(), high),
       natural_fn=lambda th: f'rate {np.exp(th[0]):.3g}',
       tail_on=high,
-      closed_form_gradient=poisson_closed_form_gradient)
+      closed_form_gradient=poisson_closed_form_gradient,
+      poisson_log_rate_fn=lambda th: th[..., 0],
+      # The path runs from rate 10 to 20; 1.5x leaves room for overshoot.
+      max_rate=1.5 * max(rate, start_rate))
 
 
 def _binomial(n=20, probs=.3, start_probs=.6):

@@ -40,11 +40,13 @@ import time
 import numpy as np
 import tensorflow.compat.v2 as tf
 
+from tensorflow_probability.python import distributions as tfd
+
 from tfp_gengs import estimators
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.experiments import optim
 
-__all__ = ['Run', 'run_one', 'confidence_interval']
+__all__ = ['Run', 'applies', 'run_one', 'confidence_interval']
 
 # Step statistics kept per step (besides their window means) for the
 # aggregates over all steps.
@@ -108,11 +110,21 @@ class Run:
         tf.concat([tf.shape(logits)[:1], [k], tf.shape(logits)[1:]], 0))
     return truncated_discrete.TruncatedDiscrete(self.outcomes, logits=logits)
 
+  def _poisson(self, theta_rep):
+    """The untruncated Poisson `[R, k]` (for EAT, which samples it)."""
+    log_rate = self.problem.poisson_log_rate_fn(theta_rep)      # [R]
+    k = tf.shape(self.targets)[0]
+    return tfd.Poisson(log_rate=tf.broadcast_to(
+        log_rate[:, tf.newaxis], tf.stack([tf.shape(log_rate)[0], k])))
+
   def _estimate(self, theta_rep, seed):
     """Per-replicate gradient estimates `[R, p]` (before NVIL's scale)."""
     with tf.GradientTape() as tape:
       tape.watch(theta_rep)
-      dist = self._distribution(theta_rep)
+      if getattr(self.estimator, 'family', None) == 'poisson':
+        dist = self._poisson(theta_rep)
+      else:
+        dist = self._distribution(theta_rep)
       context = tf.broadcast_to(
           self.context, tf.concat([tf.shape(theta_rep)[:1],
                                    tf.shape(self.context)], 0))
@@ -166,6 +178,13 @@ class Run:
     return grads / scale
 
 
+def applies(problem, name):
+  """Whether estimator `name` can run on `problem` (EAT: Poisson only)."""
+  if name.split('@')[0] in estimators.POISSON_NAMES:
+    return problem.poisson_log_rate_fn is not None
+  return True
+
+
 def confidence_interval(values):
   """Mean and 1.96 standard errors over the first axis."""
   values = np.asarray(values, np.float64)
@@ -204,7 +223,8 @@ def run_one(problem, name, targets, settings, log):
   estimator = estimators.make(
       name, temperature=settings['temperature'],
       num_samples=settings['rf_star_samples'],
-      vimco_samples=settings['vimco_samples'], seed=0)
+      vimco_samples=settings['vimco_samples'], seed=0,
+      max_rate=problem.max_rate)
   start = time.time()
   run = Run(problem, estimator, targets, settings['replicates'],
             settings['learning_rate'], settings['aux_learning_rate'])
