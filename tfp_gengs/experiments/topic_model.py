@@ -75,9 +75,9 @@ import tensorflow.compat.v2 as tf
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import common_flags
+from tfp_gengs.experiments import epoch_loop
 from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import progress
 from tfp_gengs.experiments import tensorboard
 from tfp_gengs.experiments import topic_model_evaluation as evaluation
 from tfp_gengs.experiments import topic_model_networks as networks
@@ -95,8 +95,7 @@ _RESUMABLE = ('output_dir', 'resume', 'data_dir', 'corpus_dir', 'epochs',
               'test_documents', 'topic_words')
 
 
-class Interrupted(Exception):
-  """Raised by `--stop_after_steps` (a simulated kill, for tests)."""
+Interrupted = epoch_loop.Interrupted   # `--stop_after_steps` (tests)
 
 
 @dataclasses.dataclass
@@ -197,11 +196,7 @@ def load_corpus(config):
                 list(vocabulary), source)
 
 
-_seed = checkpointing.stateless_seed
-
-
-# Tags separating the random streams of one run.
-_ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
+_seed = epoch_loop.seed
 
 
 def run_label(config):
@@ -285,92 +280,54 @@ def run(config, corpus=None, log=None):
   ckpt = checkpointing.EpochCheckpoint(
       os.path.join(out.root, 'checkpoints'), settings, trackables,
       best=dict(model=model.model), ignore=_RESUMABLE)
-  state = ckpt.restore() if config.resume else None
-  if state is None and out.exists('checkpoints', ckpt.STATE):
-    raise ValueError(f'{out.root} holds a run already: pass --resume to '
-                     'continue it, or choose another --output_dir.')
-  state = state or dict(history=[], best_epoch=0, best_valid=None,
-                        elapsed_seconds=0., sessions=0)
-  history = state['history']
-  sessions_before = state['sessions']
-  if history:
-    log(f'Resuming {out.root} after epoch {len(history)}.')
+  loop = epoch_loop.EpochLoop(ckpt, out, config.resume, log)
 
   label = run_label(config)
   steps_per_epoch = len(train) // config.batch_size
-  step = len(history) * steps_per_epoch
-  schedule = gengs_layers.TemperatureAnnealing(
-      config.tau_initial, config.tau_min, config.tau_rate)
-  warmup_steps = config.kl_warmup_epochs * steps_per_epoch
   evaluator = evaluation.Evaluator(model)
   writer = tensorboard.ScalarWriter(out.path('tensorboard', 'train'))
-  meter = progress.Progress(config.epochs * steps_per_epoch, log,
-                            config.log_every_seconds, start_step=step)
   log(f'{label}: {config.epochs} epochs x {steps_per_epoch} steps of '
       f'{config.batch_size} documents' + (
           f'; window {{{window[0]}..{window[1]}}}.' if config.is_gengs
           else '.'))
-  session_steps = 0
-  session_start = time.time()
-  tau = None
-  for epoch in range(len(history), config.epochs):
-    epoch_start = time.time()
-    order = np.random.default_rng(_seed(_ORDER, config.seed, epoch))
-    order = order.permutation(len(train))
-    model.reset_noise(_seed(_LAYER, config.seed, epoch))
-    losses = []
-    for i in range(steps_per_epoch):
-      tau = _set_temperature(model, schedule.value_at(step), tau)
-      beta = min(1., step / warmup_steps) if warmup_steps else 1.
-      batch = train[order[i * config.batch_size:(i + 1) * config.batch_size]]
-      loss = trainer(batch, _seed(_NOISE, config.seed, step), beta)
-      losses.append(loss)
-      step += 1
-      session_steps += 1
-      meter.update(step, prefix=f'[epoch {epoch + 1}/{config.epochs}]',
-                   loss=float(np.mean(losses[-50:])),
-                   tau=tau if config.is_gengs else None)
-      if config.stop_after_steps and session_steps >= config.stop_after_steps:
-        raise Interrupted(f'stopped after {session_steps} steps')
-    train_seconds = time.time() - epoch_start
-    valid_start = time.time()
+
+  def train_step(batch, seed, beta):
+    return dict(loss=trainer(batch, seed, beta))
+
+  def validate(epoch, step, tau, beta, means):
+    del step
     ppx, _, _ = evaluator.perplexities(
         corpus.valid, tau or 1., config.valid_samples,
-        _seed(_VALID, config.seed, epoch))
-    record = dict(epoch=epoch + 1, step=step,
-                  train_neg_elbo=float(np.mean(losses)),
+        _seed(epoch_loop.VALID, config.seed, epoch))
+    record = dict(train_neg_elbo=means['loss'],
                   temperature=tau if config.is_gengs else None,
-                  kl_weight=beta,
-                  train_seconds=train_seconds)
+                  kl_weight=beta)
     record.update({f'valid_perplexity_{k}': v for k, v in ppx.items()})
-    record['valid_seconds'] = time.time() - valid_start
-    score = ppx[model.primary]
-    if not (np.isfinite(record['train_neg_elbo']) and np.isfinite(score)):
-      raise FloatingPointError(f'Non-finite loss at epoch {epoch + 1}: '
-                               f'{record}')
-    if state['best_valid'] is None or score < state['best_valid']:
-      state['best_valid'] = score
-      state['best_epoch'] = epoch + 1
-      ckpt.save_best()
-    history.append(record)
-    state['elapsed_seconds'] += time.time() - session_start
-    session_start = time.time()
-    state['sessions'] = sessions_before + 1
-    ckpt.save(epoch + 1, state)
-    writer.write(step, **{k: v for k, v in record.items()
-                          if k not in ('epoch', 'step')})
     valid_text = '  '.join(f'{k} {v:.1f}' for k, v in ppx.items())
-    log(f'[epoch {epoch + 1}/{config.epochs}] train -ELBO '
-        f'{record["train_neg_elbo"]:.2f}  valid ppx {valid_text}'
-        + (f'  tau {tau:.3f}' if config.is_gengs else '') +
-        f'  {train_seconds:.1f}+{record["valid_seconds"]:.1f} s')
+    text = (f'train -ELBO {record["train_neg_elbo"]:.2f}  valid ppx '
+            f'{valid_text}' + (f'  tau {tau:.3f}' if config.is_gengs else ''))
+    return record, ppx[model.primary], text
+
+  loop.run(
+      epoch_loop.Hooks(
+          train_step, validate,
+          lambda tau: _set_temperature(model, tau, None),
+          lambda epoch: model.reset_noise(
+              _seed(epoch_loop.LAYER, config.seed, epoch)),
+          show_temperature=config.is_gengs),
+      train, batch_size=config.batch_size, epochs=config.epochs,
+      run_seed=config.seed,
+      schedule=gengs_layers.TemperatureAnnealing(
+          config.tau_initial, config.tau_min, config.tau_rate),
+      kl_warmup_epochs=config.kl_warmup_epochs, writer=writer,
+      log_every_seconds=config.log_every_seconds,
+      stop_after_steps=config.stop_after_steps)
   writer.close()
-  results = _finish(config, model, evaluator, ckpt, state, history,
-                    dataclasses.replace(corpus, train=train), window, label,
-                    out)
-  results['elapsed_seconds'] = (state['elapsed_seconds'] + time.time() -
-                                session_start)
-  results['sessions'] = max(state['sessions'], 1)
+  results = _finish(config, model, evaluator, ckpt, loop.state,
+                    loop.history, dataclasses.replace(corpus, train=train),
+                    window, label, out)
+  results['elapsed_seconds'] = loop.elapsed_seconds()
+  results['sessions'] = loop.sessions()
   out.write_json('results.json', results)
   out.write_text('summary.md', report.summary(results))
   test = results['test']['perplexity']
@@ -400,7 +357,8 @@ def _finish(config, model, evaluator, ckpt, state, history, corpus, window,
     test = test[:config.test_documents]
   start = time.time()
   ppx, corpus_ppx, neg_elbo = evaluator.perplexities(
-      test, tau or 1., config.eval_samples, _seed(_TEST, config.seed, 0))
+      test, tau or 1., config.eval_samples,
+      _seed(epoch_loop.TEST, config.seed, 0))
   test_seconds = time.time() - start
   words = evaluation.top_words(model.topics(), corpus.vocabulary,
                                config.topic_words)

@@ -96,9 +96,9 @@ from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import common_flags
 from tfp_gengs.experiments import distribute
+from tfp_gengs.experiments import epoch_loop
 from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import progress
 from tfp_gengs.experiments import tensorboard
 from tfp_gengs.experiments import vae_evaluation
 from tfp_gengs.experiments import vae_model
@@ -128,8 +128,7 @@ _UNCHANGED = ('output_dir', 'resume', 'data_dir', 'log_every_seconds',
               'stop_after_steps')
 
 
-class Interrupted(Exception):
-  """Raised by `--stop_after_steps` (a simulated kill, for tests)."""
+Interrupted = epoch_loop.Interrupted   # `--stop_after_steps` (tests)
 
 
 @dataclasses.dataclass
@@ -261,11 +260,7 @@ def load_data(config):
   return train, valid, splits.test
 
 
-_seed = checkpointing.stateless_seed
-
-
-# Tags separating the random streams of one run.
-_ORDER, _NOISE, _LAYER, _VALID, _TEST = range(5)
+_seed = epoch_loop.seed
 
 
 def _same_settings(saved, config):
@@ -372,107 +367,64 @@ def run(config, data=None, log=None):
       os.path.join(out.root, 'checkpoints'), settings,
       trackables, best=dict(model=vae.model), ignore=_RESUMABLE,
       defaults=dataclasses.asdict(Config()))
-  state = ckpt.restore() if config.resume else None
-  if state is None and out.exists('checkpoints', ckpt.STATE):
-    if not config.resume:
-      raise ValueError(f'{out.root} holds a run already: pass --resume to '
-                       'continue it, or choose another --output_dir.')
-  state = state or dict(history=[], best_epoch=0, best_valid=None,
-                        elapsed_seconds=0., sessions=0)
-  history = state['history']
-  sessions_before = state['sessions']
-  if history:
-    log(f'Resuming {out.root} after epoch {len(history)}.')
+  loop = epoch_loop.EpochLoop(ckpt, out, config.resume, log)
 
   label = (f'{config.dataset} {window["prior"]} '
            f'{vae_report.DISPLAY[config.estimator]} seed {config.seed}')
   steps_per_epoch = len(train) // config.batch_size
-  total_steps = config.epochs * steps_per_epoch
-  step = len(history) * steps_per_epoch
-  schedule = gengs_layers.TemperatureAnnealing(
-      config.tau_initial, config.tau_min, config.tau_rate,
-      update_every=config.tau_update_every)
-  warmup_steps = config.kl_warmup_epochs * steps_per_epoch
   evaluator = vae_evaluation.Evaluator(vae)
   writer = tensorboard.ScalarWriter(out.path('tensorboard', 'train'))
-  meter = progress.Progress(total_steps, log, config.log_every_seconds,
-                            start_step=step)
   log(f'{label}: {config.epochs} epochs x {steps_per_epoch} steps, window '
       f'{{{window["low"]}..{window["high"]}}}, {replicas} replica(s).')
-  session_steps = 0
-  session_start = time.time()
-  tau = None
-  for epoch in range(len(history), config.epochs):
-    epoch_start = time.time()
+
+  def start_epoch(epoch):
     if _straight_through_epoch(config, epoch) != vae.latent.straight_through:
       vae.latent.straight_through = _straight_through_epoch(config, epoch)
       trainer.retrace()
       log(f'Epoch {epoch + 1}: straight-through GenGS from here on.')
-    order = np.random.default_rng(_seed(_ORDER, config.seed, epoch))
-    order = order.permutation(len(train))
     vae.latent.seed_generator.state.assign(tf.constant(
-        _seed(_LAYER, config.seed, epoch),
+        _seed(epoch_loop.LAYER, config.seed, epoch),
         vae.latent.seed_generator.state.dtype))
-    losses, aux_losses = [], []
-    for i in range(steps_per_epoch):
-      new_tau = schedule.value_at(step)
-      if new_tau != tau:
-        tau = new_tau
-        vae.latent.temperature.assign(tau)
-      beta = min(1., step / warmup_steps) if warmup_steps else 1.
-      batch = train[order[i * config.batch_size:(i + 1) * config.batch_size]]
-      loss, aux = trainer.step(_distribute_batch(strategy, batch),
-                               _seed(_NOISE, config.seed, step), beta)
-      losses.append(loss)
-      aux_losses.append(aux)
-      step += 1
-      session_steps += 1
-      meter.update(step, prefix=f'[epoch {epoch + 1}/{config.epochs}]',
-                   loss=float(np.mean(losses[-50:])), tau=tau)
-      if config.stop_after_steps and session_steps >= config.stop_after_steps:
-        raise Interrupted(f'stopped after {session_steps} steps')
-    train_seconds = time.time() - epoch_start
-    valid_start = time.time()
+
+  def train_step(batch, seed, beta):
+    loss, aux = trainer.step(_distribute_batch(strategy, batch), seed, beta)
+    return dict(loss=loss, aux=aux)
+
+  def validate(epoch, step, tau, beta, means):
+    del step
     v = evaluator.elbo(valid, tau, config.valid_samples,
-                       _seed(_VALID, config.seed, epoch))
+                       _seed(epoch_loop.VALID, config.seed, epoch))
     record = dict(
-        epoch=epoch + 1, step=step, train_loss=float(np.mean(losses)),
-        aux_loss=float(np.mean(aux_losses)), temperature=tau,
+        train_loss=means['loss'], aux_loss=means['aux'], temperature=tau,
         kl_weight=beta, straight_through=vae.latent.straight_through,
         valid_neg_elbo_relaxed=float(v['neg_elbo_relaxed'].mean()),
         valid_neg_elbo_hard=float(v['neg_elbo_hard'].mean()),
         valid_kl=float(v['kl'].mean()),
         valid_collapsed_dims=int(np.sum(v['kl_per_dim'] <
-                                        COLLAPSE_THRESHOLD)),
-        train_seconds=train_seconds,
-        valid_seconds=time.time() - valid_start)
-    if (not np.isfinite(record['train_loss']) or
-        not np.isfinite(record['valid_neg_elbo_hard'])):
-      raise FloatingPointError(f'Non-finite loss at epoch {epoch + 1}: '
-                               f'{record}')
-    if (state['best_valid'] is None or
-        record['valid_neg_elbo_hard'] < state['best_valid']):
-      state['best_valid'] = record['valid_neg_elbo_hard']
-      state['best_epoch'] = epoch + 1
-      ckpt.save_best()
-    history.append(record)
-    state['elapsed_seconds'] += time.time() - session_start
-    session_start = time.time()
-    state['sessions'] = sessions_before + 1
-    ckpt.save(epoch + 1, state)
-    writer.write(step, **{k: v for k, v in record.items()
-                          if k not in ('epoch', 'step')})
-    log(f'[epoch {epoch + 1}/{config.epochs}] train {record["train_loss"]:.2f}'
-        f'  valid relaxed {record["valid_neg_elbo_relaxed"]:.2f}  hard '
-        f'{record["valid_neg_elbo_hard"]:.2f}  KL {record["valid_kl"]:.2f}  '
-        f'tau {tau:.3f}  collapsed {record["valid_collapsed_dims"]}  '
-        f'{train_seconds:.1f}+{record["valid_seconds"]:.1f} s')
+                                        COLLAPSE_THRESHOLD)))
+    text = (f'train {record["train_loss"]:.2f}  valid relaxed '
+            f'{record["valid_neg_elbo_relaxed"]:.2f}  hard '
+            f'{record["valid_neg_elbo_hard"]:.2f}  KL '
+            f'{record["valid_kl"]:.2f}  tau {tau:.3f}  collapsed '
+            f'{record["valid_collapsed_dims"]}')
+    return record, record['valid_neg_elbo_hard'], text
+
+  loop.run(
+      epoch_loop.Hooks(train_step, validate, vae.latent.temperature.assign,
+                       start_epoch),
+      train, batch_size=config.batch_size, epochs=config.epochs,
+      run_seed=config.seed,
+      schedule=gengs_layers.TemperatureAnnealing(
+          config.tau_initial, config.tau_min, config.tau_rate,
+          update_every=config.tau_update_every),
+      kl_warmup_epochs=config.kl_warmup_epochs, writer=writer,
+      log_every_seconds=config.log_every_seconds,
+      stop_after_steps=config.stop_after_steps)
   writer.close()
-  results = _finish(config, vae, evaluator, ckpt, state, history, test,
-                    window, label, out, replicas)
-  results['elapsed_seconds'] = (state['elapsed_seconds'] + time.time() -
-                                session_start)
-  results['sessions'] = max(state['sessions'], 1)
+  results = _finish(config, vae, evaluator, ckpt, loop.state, loop.history,
+                    test, window, label, out, replicas)
+  results['elapsed_seconds'] = loop.elapsed_seconds()
+  results['sessions'] = loop.sessions()
   out.write_json('results.json', results)
   out.write_text('summary.md', vae_report.summary(results))
   log(f'{label}: test -ELBO relaxed '
@@ -500,10 +452,10 @@ def _finish(config, vae, evaluator, ckpt, state, history, test, window,
   vae.latent.temperature.assign(tau)
   test_start = time.time()
   t = evaluator.elbo(test, tau, config.eval_samples,
-                     _seed(_TEST, config.seed, 0))
+                     _seed(epoch_loop.TEST, config.seed, 0))
   iw_x = test[:config.iw_examples] if config.iw_examples else test
   iw = evaluator.importance_weighted(iw_x, config.iw_samples,
-                                     _seed(_TEST, config.seed, 1))
+                                     _seed(epoch_loop.TEST, config.seed, 1))
   test_seconds = time.time() - test_start
   outcomes = np.asarray(vae.latent.outcomes)
   hard = t['hard_sample']                                   # [N, d]
@@ -519,7 +471,7 @@ def _finish(config, vae, evaluator, ckpt, state, history, test, window,
               len(index)) for j in busiest]
   k = config.figure_examples
   recon_hard, recon_relaxed = evaluator.reconstructions(
-      test[:k], tau, _seed(_TEST, config.seed, 2))
+      test[:k], tau, _seed(epoch_loop.TEST, config.seed, 2))
   figures = vae_report.figures(
       out, history, label, test[:k],
       [('hard z', recon_hard), (f'relaxed z (tau {tau:.2g})', recon_relaxed)],
