@@ -55,7 +55,8 @@ class ExponentialArrivalTime(tf.Module):
   with tf.GradientTape() as tape:
     result = estimator(tfp.distributions.Poisson(log_rate=log_rate),
                        lambda z: (z - 7.)**2, seed=(1, 2))
-  tape.gradient(tf.reduce_sum(result.surrogate), log_rate).shape  # ==> [2]
+    total = tf.reduce_sum(result.surrogate)
+  tape.gradient(total, log_rate).shape   # ==> [2]
   ```
   """
 
