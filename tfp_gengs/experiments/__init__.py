@@ -9,7 +9,8 @@
 * `topic_model`: the neural variational Poisson DEF of §6.3 (Table 2) on
   20 Newsgroups, single and multi-stacked, beside NVDM.
 
-They share the output folder, checkpoint/resume, progress, TensorBoard and
-plotting pieces of this package (`output`, `checkpointing`, `progress`,
-`tensorboard`, `plots`, `distribute`).
+They share the output folder, checkpoint/resume, the resumable epoch loop,
+progress, TensorBoard, flags and plotting pieces of this package (`output`,
+`checkpointing`, `epoch_loop`, `progress`, `tensorboard`, `common_flags`,
+`plots`, `distribute`).
 """
