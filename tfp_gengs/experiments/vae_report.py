@@ -204,8 +204,22 @@ def collect(folder):
   return records
 
 
+def protocol(settings):
+  """The training protocol in words: epochs, temperature schedule, extras.
+
+  Runs are only averaged together (as seeds) within one protocol.
+  """
+  text = (f'{settings["epochs"]} epochs, tau -> {settings["tau_min"]:g} '
+          f'(rate {settings["tau_rate"]:g})')
+  if settings.get('st_finetune_epochs'):
+    text += f', ST last {settings["st_finetune_epochs"]}'
+  if settings.get('kl_warmup_epochs'):
+    text += f', KL warm-up {settings["kl_warmup_epochs"]}'
+  return text
+
+
 def grid_table(records, metric='neg_elbo_hard', with_paper=True):
-  """Markdown: rows (dataset, prior), columns estimators, mean ± std.
+  """Markdown: rows (dataset, prior, protocol), columns estimators.
 
   Args:
     records: list of `results.json` dicts.
@@ -213,22 +227,23 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
     with_paper: add the paper's Table 1 value to each cell.
 
   Each cell is the mean ± standard deviation over seeds of the test metric
-  (one seed: no ±), with the number of seeds, and `[paper: ...]`.
+  (one seed: no ±), with the number of seeds, and `[paper: ...]`. Runs with
+  different protocols (`protocol`) are never averaged together.
   """
   cells = {}
   for r in records:
     s = r['settings']
-    key = (s['dataset'], s['prior'], s['estimator'])
+    key = (s['dataset'], s['prior'], protocol(s), s['estimator'])
     cells.setdefault(key, []).append(r['test'][metric][0])
-  estimators = [e for e in DISPLAY if any(k[2] == e for k in cells)]
-  rows = sorted({k[:2] for k in cells})
-  lines = ['| dataset | prior | ' + ' | '.join(
+  estimators = [e for e in DISPLAY if any(k[3] == e for k in cells)]
+  rows = sorted({k[:3] for k in cells})
+  lines = ['| dataset | prior | protocol | ' + ' | '.join(
       DISPLAY[e] for e in estimators) + ' |',
-           '|---|---|' + '---|' * len(estimators)]
-  for dataset, prior in rows:
+           '|---|---|---|' + '---|' * len(estimators)]
+  for dataset, prior, proto in rows:
     out = []
     for e in estimators:
-      values = cells.get((dataset, prior, e))
+      values = cells.get((dataset, prior, proto, e))
       text = 'not run'
       if values:
         std = float(np.std(values, ddof=1)) if len(values) > 1 else None
@@ -238,7 +253,8 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
       if with_paper and paper is not None:
         text += f' [paper: {_fmt(paper)}]'
       out.append(text)
-    lines.append(f'| {dataset} | {prior} | ' + ' | '.join(out) + ' |')
+    lines.append(f'| {dataset} | {prior} | {proto} | ' + ' | '.join(out) +
+                 ' |')
   return '\n'.join(lines)
 
 
@@ -254,11 +270,11 @@ def grid_report(records):
            '## (c) IWAE bound of -log p(x), hard samples', '',
            grid_table(records, 'neg_log_likelihood_iw', with_paper=False),
            '', '## Runs', '',
-           '| folder | epochs | best epoch | s/epoch | collapsed dims | '
+           '| folder | protocol | best epoch | s/epoch | collapsed dims | '
            'hard -ELBO |', '|---|---|---|---|---|---|']
   for r in sorted(records, key=lambda r: r['folder']):
     lines.append(
-        f'| {r["folder"]} | {len(r["history"])} | {r["best_epoch"]} | '
+        f'| {r["folder"]} | {protocol(r["settings"])} | {r["best_epoch"]} | '
         f'{r["seconds_per_epoch"]:.1f} | {r["test"]["collapsed_dims"]} | '
         f'{_fmt(r["test"]["neg_elbo_hard"])} |')
   lines.append('')
