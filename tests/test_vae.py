@@ -276,6 +276,30 @@ def test_command_line_grid_writes_runs_and_table(tmp_path, data):
   assert 'GenGS (Im.)' in table and 'RF*' in table and 'not run' not in table
 
 
+def test_table_averages_seeds_only_within_one_protocol():
+  """Seeds of one protocol are averaged (mean ± std); another schedule or
+  number of epochs is its own row, never mixed in."""
+  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+
+  def record(seed, value, epochs=200, tau_min=0.3):
+    settings = dict(dataset='mnist', prior='poisson2', seed=seed,
+                    estimator='gengs_implicit', epochs=epochs,
+                    tau_min=tau_min, tau_rate=2.4e-5, st_finetune_epochs=0,
+                    kl_warmup_epochs=0)
+    return dict(settings=settings, test=dict(neg_elbo_hard=[value, 0.3]))
+
+  table = vae_report.grid_table([record(0, 100.), record(1, 102.),
+                                 record(0, 130., epochs=25),
+                                 record(0, 90., tau_min=0.1)])
+  rows = [line for line in table.splitlines() if line.startswith('| mnist')]
+  assert len(rows) == 3
+  both = [r for r in rows if '200 epochs, tau -> 0.3 ' in r]
+  assert len(both) == 1
+  assert f'101.00 ± {np.std([100., 102.], ddof=1):.2f} (2 seeds)' in both[0]
+  assert any('25 epochs' in r and '130.00 (1 seed)' in r for r in rows)
+  assert any('tau -> 0.1 ' in r and '90.00 (1 seed)' in r for r in rows)
+
+
 # -- scale-out: MirroredStrategy and MultiWorkerMirroredStrategy --------------
 
 # Runs `vae.run` on the configs (JSON) with the data (npz): argv = npz,
