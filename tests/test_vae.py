@@ -208,6 +208,35 @@ def small_model():
   return model, x, exact
 
 
+def test_the_kl_gradient_follows_the_estimators_gradient_scale(small_model):
+  """NVIL normalises its learning signal (`gradient_scale` s): the KL's
+  encoder gradient must be scaled alike (value unchanged), or the exact KL
+  gradient swamps the normalised reconstruction signal."""
+  from tfp_gengs.estimators import base  # pylint: disable=g-import-not-at-top
+  from tfp_gengs.experiments import vae_training  # pylint: disable=g-import-not-at-top
+  model, x, _ = small_model
+
+  class Scaled:
+    """Estimates nothing (zero surrogate) with a gradient scale of 1/4."""
+    trainable_variables = ()
+
+    def __call__(self, q, loss_fn, seed, context=None):
+      zero = tf.zeros([len(x)])
+      return base.EstimatorResult(zero, zero, 0., None, tf.constant(.25))
+
+  encoder = model.encoder.trainable_variables
+  with tf.GradientTape(persistent=True) as tape:
+    objective, reported, _ = vae_training.EstimatorObjective(
+        model, Scaled()).loss(x, (1, 2), 2.)
+    kl = tf.reduce_mean(tf.reduce_sum(model.kl(model.posterior(x)), -1))
+  np.testing.assert_allclose(float(reported), float(kl), rtol=1e-6)
+  np.testing.assert_allclose(float(objective), 2. * float(kl), rtol=1e-6)
+  for got, plain in zip(tape.gradient(objective, encoder),
+                        tape.gradient(kl, encoder)):
+    np.testing.assert_allclose(got.numpy(), .25 * 2. * plain.numpy(),
+                               rtol=1e-5, atol=1e-7)
+
+
 def test_hard_evaluation_uses_exact_discrete_latents(small_model):
   model, x, exact = small_model
   q = model.posterior(x)

@@ -10,10 +10,15 @@ GenGS (relaxed, straight-through):  mean_B -log p(x | z~) + beta KL(q || p),
     distributions); pathwise gradients everywhere.
 deterministic bottleneck:           the same with z = E_q[z] (no noise): a
     timing reference, not a VAE.
-score-function baselines:           mean_B surrogate + beta KL + aux,
+score-function baselines:           mean_B surrogate + beta KL_s + aux,
     surrogate from `gengs.estimators` with f(z) = -log p(x | z) (its
     gradient estimates grad E_q[f] for the encoder and the decoder),
     the KL exact and differentiated, aux the control variate's own loss.
+    KL_s = s KL + (1 - s) stop(KL) has the KL's value and `s` times its
+    gradient, `s` the estimator's `gradient_scale` (1 except NVIL): NVIL
+    normalises its learning signal, which in Mnih & Gregor's NVIL holds the
+    KL too; scaling only the reconstruction part would let the KL's full
+    gradient swamp it (the posterior collapses to the prior).
 VIMCO(k):                           the k-sample bound, f = -log w,
     log w = log p(x | z) + log p(z) - log q(z | x), estimator objective
     'logmeanexp' (no separate KL: it is inside w).
@@ -99,7 +104,9 @@ class EstimatorObjective:
           q, lambda z: vae.negative_log_likelihood(x, z, training=True),
           seed, context=x)
       kl = tf.reduce_mean(tf.reduce_sum(vae.kl(q), axis=-1))
-      objective = tf.reduce_mean(result.surrogate) + kl_weight * kl
+      scale = result.gradient_scale
+      scaled_kl = scale * kl + (1. - scale) * tf.stop_gradient(kl)
+      objective = tf.reduce_mean(result.surrogate) + kl_weight * scaled_kl
       reported = tf.reduce_mean(result.loss) + kl
     aux = tf.convert_to_tensor(result.aux_loss)
     return objective + aux, reported, aux
