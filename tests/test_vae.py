@@ -23,26 +23,12 @@ from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import vae
 from tfp_gengs.experiments import vae_evaluation
 from tfp_gengs.experiments import vae_model
+import vae_toy  # noqa: E402  (tests/vae_toy.py)
 
-PIXELS = 64
-TINY = dict(dataset='npz', epochs=3, batch_size=20, latent_dims=3,
-            hidden=(16,), eval_samples=2, iw_samples=8, figure_examples=3,
-            log_every_seconds=1e9, tau_rate=1e-3, learning_rate=1e-2)
+PIXELS, TINY, _toy_data = vae_toy.PIXELS, vae_toy.TINY, vae_toy.toy_data
 FILES = ('results.json', 'summary.md', 'curves.png', 'reconstructions.png',
          'latent_histograms.png', os.path.join('checkpoints', 'state.json'),
          os.path.join('checkpoints', 'best.index'))
-
-
-def _toy_data(seed=0):
-  """Noisy copies of 4 random binary prototypes: train/valid/test."""
-  rng = np.random.default_rng(seed)
-  prototypes = rng.random((4, PIXELS)) < .5
-
-  def draw(n):
-    flips = rng.random((n, PIXELS)) < .05
-    return (prototypes[rng.integers(0, 4, n)] ^ flips).astype(np.float32)
-
-  return draw(400), draw(60), draw(60)
 
 
 @pytest.fixture(scope='module')
