@@ -79,13 +79,18 @@ class TwoCategories:
       swaps = [problem.one_at_a_time(base_index, second)]
       if not shared:
         swaps.insert(0, problem.one_at_a_time(base_index, first))
-      points = tf.concat([base_index[tf.newaxis]] + swaps, 0)
-      losses = problem.evaluate(problem.values(points))
+      # `f` at the base carries the value (and the gradient of `f`'s own
+      # parameters); the swapped points only weight scores, so they are
+      # evaluated apart and stopped: backpropagation skips their `D` (or
+      # `2 D`) evaluations.
+      self.f_base = problem.evaluate(
+          problem.values(base_index[tf.newaxis]))[0]
+      swapped = tf.stop_gradient(problem.evaluate(
+          problem.values(tf.concat(swaps, 0))))
       d = problem.num_latents
-      self.f_base = losses[0]
-      f_first = (problem.broadcast_to_latents(losses[0]) if shared else
-                 problem.per_latent(losses[1:1 + d]))
-      f_second = problem.per_latent(losses[-d:])
+      f_first = (problem.broadcast_to_latents(self.f_base) if shared else
+                 problem.per_latent(swapped[:d]))
+      f_second = problem.per_latent(swapped[-d:])
     self.f_a, self.f_b = f_first, f_second
     log_p = tf.stack([problem.log_prob_of(first),
                       problem.log_prob_of(second)])
