@@ -315,6 +315,27 @@ def test_table_averages_seeds_only_within_one_protocol():
   assert any('tau -> 0.1 ' in r and '90.00 (1 seed)' in r for r in rows)
 
 
+def test_table_keeps_a_baselines_explicit_posterior_in_its_own_column():
+  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+
+  def record(estimator, value, inference):
+    settings = dict(dataset='mnist', prior='poisson2', seed=0,
+                    estimator=estimator, inference=inference, epochs=25,
+                    tau_min=0.3, tau_rate=1e-4)
+    return dict(settings=settings, test=dict(neg_elbo_hard=[value, 0.3]))
+
+  table = vae_report.grid_table(
+      [record('REBAR', 120., 'implicit'), record('REBAR', 130., 'explicit'),
+       record('gengs_explicit', 125., 'explicit')])
+  header, _, row = table.splitlines()
+  columns = [c.strip() for c in header.split('|')[4:-1]]
+  assert columns == ['REBAR', 'REBAR (Ex. posterior)', 'GenGS (Ex.)']
+  cells = [c.strip() for c in row.split('|')[4:-1]]
+  assert cells[0].startswith('120.00 (1 seed) [paper: 123.44')
+  assert cells[1].startswith('130.00 (1 seed) [paper: 123.44')
+  assert cells[2].startswith('125.00 (1 seed)')
+
+
 # -- scale-out: MirroredStrategy and MultiWorkerMirroredStrategy --------------
 
 # Runs `vae.run` on the configs (JSON) with the data (npz): argv = npz,

@@ -20,7 +20,7 @@ from tfp_gengs.experiments import plots
 from tfp_gengs.experiments import progress
 
 __all__ = ['PAPER_TABLE1', 'DISPLAY', 'paper_value', 'figures', 'summary',
-           'grid_table', 'grid_report', 'collect']
+           'protocol', 'column', 'grid_table', 'grid_report', 'collect']
 
 # Column order and names of Table 1 (our estimator flag -> paper column).
 DISPLAY = {
@@ -218,6 +218,29 @@ def protocol(settings):
   return text
 
 
+# Estimators whose posterior is fixed by their name; the others (the
+# baselines, GenGS-ST, the bottleneck) take `--inference`, implicit by
+# default, and an explicit run is its own column.
+_OWN_POSTERIOR = ('gengs_implicit', 'gengs_explicit', 'eat_cubic',
+                  'eat_sigmoid')
+_EXPLICIT = '@explicit'
+
+
+def column(settings):
+  """The table column of a run: its estimator, `+ '@explicit'` for a
+  baseline (or GenGS-ST) trained with the explicit posterior."""
+  estimator = settings['estimator']
+  if (estimator not in _OWN_POSTERIOR and
+      settings.get('inference', 'implicit') == 'explicit'):
+    return estimator + _EXPLICIT
+  return estimator
+
+
+def _display(column_key):
+  estimator, explicit, _ = column_key.partition(_EXPLICIT)
+  return DISPLAY[estimator] + (' (Ex. posterior)' if explicit else '')
+
+
 def grid_table(records, metric='neg_elbo_hard', with_paper=True):
   """Markdown: rows (dataset, prior, protocol), columns estimators.
 
@@ -228,17 +251,19 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
 
   Each cell is the mean ± standard deviation over seeds of the test metric
   (one seed: no ±), with the number of seeds, and `[paper: ...]`. Runs with
-  different protocols (`protocol`) are never averaged together.
+  different protocols (`protocol`) or posteriors (`column`) are never
+  averaged together.
   """
   cells = {}
   for r in records:
     s = r['settings']
-    key = (s['dataset'], s['prior'], protocol(s), s['estimator'])
+    key = (s['dataset'], s['prior'], protocol(s), column(s))
     cells.setdefault(key, []).append(r['test'][metric][0])
-  estimators = [e for e in DISPLAY if any(k[3] == e for k in cells)]
+  estimators = [c for e in DISPLAY for c in (e, e + _EXPLICIT)
+                if any(k[3] == c for k in cells)]
   rows = sorted({k[:3] for k in cells})
   lines = ['| dataset | prior | protocol | ' + ' | '.join(
-      DISPLAY[e] for e in estimators) + ' |',
+      _display(e) for e in estimators) + ' |',
            '|---|---|---|' + '---|' * len(estimators)]
   for dataset, prior, proto in rows:
     out = []
@@ -249,7 +274,7 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
         std = float(np.std(values, ddof=1)) if len(values) > 1 else None
         text = (_fmt((float(np.mean(values)), std)) +
                 f' ({len(values)} seed{"s" if len(values) > 1 else ""})')
-      paper = paper_value(dataset, prior, e)
+      paper = paper_value(dataset, prior, e.partition(_EXPLICIT)[0])
       if with_paper and paper is not None:
         text += f' [paper: {_fmt(paper)}]'
       out.append(text)
