@@ -315,6 +315,16 @@ def test_table_averages_seeds_only_within_one_protocol():
   assert any('tau -> 0.1 ' in r and '90.00 (1 seed)' in r for r in rows)
 
 
+def test_grid_folders_keep_an_explicit_baseline_apart():
+  config = vae.Config(dataset='mnist', prior='poisson2', estimator='RF*',
+                      seed=1)
+  assert vae.run_folder_name(config) == 'mnist-poisson2-RFstar-s1'
+  explicit = dataclasses.replace(config, inference='explicit')
+  assert vae.run_folder_name(explicit) == 'mnist-poisson2-RFstar-explicit-s1'
+  own = dataclasses.replace(config, estimator='gengs_explicit')
+  assert vae.run_folder_name(own) == 'mnist-poisson2-gengs_explicit-s1'
+
+
 def test_table_keeps_a_baselines_explicit_posterior_in_its_own_column():
   from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
 

@@ -567,6 +567,15 @@ def _define_flags():
                     'tf.distribute strategy.')
 
 
+def run_folder_name(config):
+  """A grid run's folder: dataset, prior, table column (the estimator, and
+  `explicit` for a baseline with the explicit posterior), seed; e.g.
+  `mnist-poisson2-RFstar-explicit-s0`."""
+  column = vae_report.column(dataclasses.asdict(config.resolved()))
+  name = f'{config.dataset}-{config.prior}-{column}-s{config.seed}'
+  return name.replace('@', '-').replace('*', 'star')
+
+
 def configs_from_flags():
   """One `Config` per (prior, estimator, seed) of the flags."""
   names = [f.name for f in dataclasses.fields(Config)]
@@ -579,9 +588,8 @@ def configs_from_flags():
   for prior, estimator, seed in grid:
     config = Config(**dict(base, prior=prior, estimator=estimator, seed=seed))
     if FLAGS.grid or len(grid) > 1:
-      name = f'{config.dataset}-{prior}-{estimator}-s{seed}'
-      config.output_dir = os.path.join(
-          FLAGS.output_dir, name.replace('*', 'star'))
+      config.output_dir = os.path.join(FLAGS.output_dir,
+                                       run_folder_name(config))
     if FLAGS.quick:
       config = quick(config)
     configs.append(config)
