@@ -315,6 +315,28 @@ def test_table_averages_seeds_only_within_one_protocol():
   assert any('tau -> 0.1 ' in r and '90.00 (1 seed)' in r for r in rows)
 
 
+def test_table_keeps_a_run_with_another_training_setting_apart():
+  """A lever run (a smaller window) is its own row, not another seed."""
+  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+  defaults = dataclasses.asdict(vae.Config())
+
+  def record(seed, value, **changes):
+    settings = dict(defaults, dataset='mnist', seed=seed, epochs=25,
+                    tau_min=0.3, tau_rate=1e-4, hidden=[512, 256],
+                    inference='implicit', output_dir=f'runs/{seed}')
+    settings.update(changes)
+    return dict(settings=settings, test=dict(neg_elbo_hard=[value, 0.3]))
+
+  table = vae_report.grid_table(
+      [record(0, 100.), record(1, 102.), record(0, 90., tail_mass=1e-3)],
+      defaults=defaults)
+  rows = [line for line in table.splitlines() if line.startswith('| mnist')]
+  assert len(rows) == 2
+  assert any('(rate 0.0001) |' in r and '(2 seeds)' in r for r in rows)
+  assert any('tail_mass 0.001 |' in r and '90.00 (1 seed)' in r
+             for r in rows)
+
+
 def test_grid_folders_keep_an_explicit_baseline_apart():
   config = vae.Config(dataset='mnist', prior='poisson2', estimator='RF*',
                       seed=1)

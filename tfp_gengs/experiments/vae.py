@@ -608,7 +608,8 @@ def main(argv):
       return
   records = vae_report.collect(FLAGS.output_dir)
   path = output.OutputFolder(FLAGS.output_dir).write_text(
-      'table.md', vae_report.grid_report(records))
+      'table.md', vae_report.grid_report(
+          records, defaults=dataclasses.asdict(Config())))
   print(f'{len(records)} runs tabulated in {path}.', flush=True)
 
 

@@ -204,10 +204,39 @@ def collect(folder):
   return records
 
 
-def protocol(settings):
+# Settings that either name the cell (dataset, prior, estimator, posterior,
+# seed), are written out by `protocol` itself, or change only the output,
+# the evaluation or the logging; any other setting that differs from its
+# default makes another protocol.
+_NOT_PROTOCOL = ('output_dir', 'data_dir', 'data_path', 'dataset', 'prior',
+                 'estimator', 'inference', 'seed', 'epochs', 'tau_min',
+                 'tau_rate', 'st_finetune_epochs', 'kl_warmup_epochs',
+                 'eval_samples', 'iw_samples', 'iw_examples',
+                 'figure_examples', 'resume', 'log_every_seconds',
+                 'stop_after_steps')
+
+
+def _differs(value, default):
+  if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+    return list(value) != list(default)
+  if isinstance(value, float) or isinstance(default, float):
+    try:
+      return not math.isclose(float(value), float(default), rel_tol=1e-9)
+    except (TypeError, ValueError):
+      return True
+  return value != default
+
+
+def protocol(settings, defaults=None):
   """The training protocol in words: epochs, temperature schedule, extras.
 
   Runs are only averaged together (as seeds) within one protocol.
+
+  Args:
+    settings: a run's `results.json` settings.
+    defaults: the experiment's default settings; every training setting
+      that differs from them (a smaller window, another network, ...) is
+      written out too.
   """
   text = (f'{settings["epochs"]} epochs, tau -> {settings["tau_min"]:g} '
           f'(rate {settings["tau_rate"]:g})')
@@ -215,6 +244,13 @@ def protocol(settings):
     text += f', ST last {settings["st_finetune_epochs"]}'
   if settings.get('kl_warmup_epochs'):
     text += f', KL warm-up {settings["kl_warmup_epochs"]}'
+  for key, default in sorted((defaults or {}).items()):
+    if key in _NOT_PROTOCOL or key not in settings:
+      continue
+    if _differs(settings[key], default):
+      value = settings[key]
+      value = f'{value:g}' if isinstance(value, float) else value
+      text += f', {key} {value}'
   return text
 
 
@@ -241,13 +277,15 @@ def _display(column_key):
   return DISPLAY[estimator] + (' (Ex. posterior)' if explicit else '')
 
 
-def grid_table(records, metric='neg_elbo_hard', with_paper=True):
+def grid_table(records, metric='neg_elbo_hard', with_paper=True,
+               defaults=None):
   """Markdown: rows (dataset, prior, protocol), columns estimators.
 
   Args:
     records: list of `results.json` dicts.
     metric: the key of `results['test']` to tabulate.
     with_paper: add the paper's Table 1 value to each cell.
+    defaults: the default settings (see `protocol`).
 
   Each cell is the mean ± standard deviation over seeds of the test metric
   (one seed: no ±), with the number of seeds, and `[paper: ...]`. Runs with
@@ -257,7 +295,7 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
   cells = {}
   for r in records:
     s = r['settings']
-    key = (s['dataset'], s['prior'], protocol(s), column(s))
+    key = (s['dataset'], s['prior'], protocol(s, defaults), column(s))
     cells.setdefault(key, []).append(r['test'][metric][0])
   estimators = [c for e in DISPLAY for c in (e, e + _EXPLICIT)
                 if any(k[3] == c for k in cells)]
@@ -283,23 +321,28 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True):
   return '\n'.join(lines)
 
 
-def grid_report(records):
-  """`table.md`: the three test metrics of a grid of runs, and the runs."""
+def grid_report(records, defaults=None):
+  """`table.md`: the three test metrics of a grid of runs, and the runs.
+
+  `defaults`: the experiment's default settings (see `protocol`).
+  """
   lines = ['# VAE runs: test negative ELBO (nats, lower is better)', '',
            'Mean ± std over seeds; the paper\'s Table 1 value in brackets '
            '(the paper does not say how its ELBO was evaluated).', '',
            '## (b) Hard samples: the honest ELBO of the discrete model', '',
-           grid_table(records, 'neg_elbo_hard'), '',
+           grid_table(records, 'neg_elbo_hard', defaults=defaults), '',
            '## (a) Relaxed samples at the final temperature', '',
-           grid_table(records, 'neg_elbo_relaxed'), '',
+           grid_table(records, 'neg_elbo_relaxed', defaults=defaults), '',
            '## (c) IWAE bound of -log p(x), hard samples', '',
-           grid_table(records, 'neg_log_likelihood_iw', with_paper=False),
+           grid_table(records, 'neg_log_likelihood_iw', with_paper=False,
+                      defaults=defaults),
            '', '## Runs', '',
            '| folder | protocol | best epoch | s/epoch | collapsed dims | '
            'hard -ELBO |', '|---|---|---|---|---|---|']
   for r in sorted(records, key=lambda r: r['folder']):
     lines.append(
-        f'| {r["folder"]} | {protocol(r["settings"])} | {r["best_epoch"]} | '
+        f'| {r["folder"]} | {protocol(r["settings"], defaults)} | '
+        f'{r["best_epoch"]} | '
         f'{r["seconds_per_epoch"]:.1f} | {r["test"]["collapsed_dims"]} | '
         f'{_fmt(r["test"]["neg_elbo_hard"])} |')
   lines.append('')
