@@ -180,9 +180,7 @@ class Config:
     if self.dataset not in DATASETS:
       raise ValueError(f'Unknown dataset {self.dataset!r}; choose from '
                        f'{DATASETS}.')
-    inference = {'gengs_implicit': 'implicit', 'gengs_explicit': 'explicit',
-                 **{e: 'explicit' for e in EAT_METHODS}}.get(
-                     self.estimator, self.inference)
+    inference = vae_report.OWN_POSTERIOR.get(self.estimator, self.inference)
     return dataclasses.replace(self, inference=inference or 'implicit',
                                hidden=tuple(int(h) for h in self.hidden))
 

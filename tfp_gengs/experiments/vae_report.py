@@ -19,8 +19,9 @@ from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
 from tfp_gengs.experiments import progress
 
-__all__ = ['PAPER_TABLE1', 'DISPLAY', 'paper_value', 'figures', 'summary',
-           'protocol', 'column', 'grid_table', 'grid_report', 'collect']
+__all__ = ['PAPER_TABLE1', 'DISPLAY', 'OWN_POSTERIOR', 'paper_value',
+           'figures', 'summary', 'protocol', 'column', 'grid_table',
+           'grid_report', 'collect']
 
 # Column order and names of Table 1 (our estimator flag -> paper column).
 DISPLAY = {
@@ -254,11 +255,12 @@ def protocol(settings, defaults=None):
   return text
 
 
-# Estimators whose posterior is fixed by their name; the others (the
-# baselines, GenGS-ST, the bottleneck) take `--inference`, implicit by
-# default, and an explicit run is its own column.
-_OWN_POSTERIOR = ('gengs_implicit', 'gengs_explicit', 'eat_cubic',
-                  'eat_sigmoid')
+# Estimators whose posterior is fixed by their name (the experiment's
+# `Config.resolved` reads this too); the others (the baselines, GenGS-ST,
+# the bottleneck) take `--inference`, implicit by default, and an explicit
+# run is its own column.
+OWN_POSTERIOR = {'gengs_implicit': 'implicit', 'gengs_explicit': 'explicit',
+                 'eat_cubic': 'explicit', 'eat_sigmoid': 'explicit'}
 _EXPLICIT = '@explicit'
 
 
@@ -266,7 +268,7 @@ def column(settings):
   """The table column of a run: its estimator, `+ '@explicit'` for a
   baseline (or GenGS-ST) trained with the explicit posterior."""
   estimator = settings['estimator']
-  if (estimator not in _OWN_POSTERIOR and
+  if (estimator not in OWN_POSTERIOR and
       settings.get('inference', 'implicit') == 'explicit'):
     return estimator + _EXPLICIT
   return estimator
