@@ -24,6 +24,7 @@ from tfp_gengs.experiments import vae
 from tfp_gengs.experiments import vae_evaluation
 from tfp_gengs.experiments import vae_model
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
+from float_tolerance import RESUME_RTOL  # noqa: E402
 
 PIXELS, TINY, _toy_data = vae_toy.PIXELS, vae_toy.TINY, vae_toy.toy_data
 FILES = ('results.json', 'summary.md', 'curves.png', 'reconstructions.png',
@@ -118,11 +119,11 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path, data,
                                         resume=True), data=data, log=_quiet)
   np.testing.assert_allclose([h['train_loss'] for h in resumed['history']],
                              [h['train_loss'] for h in full['history']],
-                             rtol=1e-6)
+                             rtol=RESUME_RTOL)
   for key in ('neg_elbo_relaxed', 'neg_elbo_hard', 'neg_log_likelihood_iw',
               'kl'):
     np.testing.assert_allclose(resumed['test'][key][0], full['test'][key][0],
-                               rtol=1e-6, err_msg=key)
+                               rtol=RESUME_RTOL, err_msg=key)
   assert resumed['best_epoch'] == full['best_epoch']
   assert resumed['sessions'] == 2
 

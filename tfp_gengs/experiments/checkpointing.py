@@ -20,7 +20,9 @@ DIR/checkpoints/best.{index,data-*}           the best-so-far weights
 
 A run killed at any point resumes from the last completed save; one killed
 between writing a checkpoint and its record resumes from the save before,
-and recomputes that epoch identically.
+and recomputes that epoch with the same random draws (the same numbers up to
+float32 rounding: multi-threaded CPU reductions are not bitwise reproducible
+unless TensorFlow's op determinism is on).
 """
 
 import glob
