@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 import tfp_gengs as gengs
+from tfp_gengs.internal import checks
 
 tfd = tfp.distributions
 
@@ -128,6 +129,43 @@ def test_bad_parameter_values_raise_at_construction_naming_the_argument(
   with pytest.raises((tf.errors.InvalidArgumentError, ValueError),
                      match=f'`{arg}`'):
     make()
+
+
+@pytest.mark.parametrize('total_count', [
+    1, 3, 3., tf.constant(3.), tf.constant(3., tf.float64)])
+def test_multinomial_validate_args_accepts_every_valid_total_count(
+    total_count):
+  # The multinomial `total_count` is a Python int: its run-time check ran
+  # `tf.math.is_finite` on an int32 tensor and failed for any valid value.
+  d = gengs.GenGSMultinomial(total_count, probs=[.7, .2, .1],
+                             temperature=.5, validate_args=True)
+  sample = d.sample(seed=1)
+  np.testing.assert_allclose(tf.reduce_sum(sample, -1),
+                             float(total_count), rtol=1e-5)
+
+
+@pytest.mark.parametrize('make, match', [
+    (lambda: gengs.GenGSMultinomial(
+        3, probs=tf.constant([1.5, -.4, .1]), temperature=.5,
+        validate_args=True), '`probs`'),
+    (lambda: gengs.GenGSMultinomial(
+        tf.constant(0.), probs=[.5, .5], temperature=.5,
+        validate_args=True), '`total_count`'),
+    (lambda: gengs.GenGSMultinomial(
+        tf.constant(0.), probs=[.5, .5], temperature=.5), '`total_count`'),
+])
+def test_multinomial_bad_values_name_the_argument(make, match):
+  with pytest.raises((tf.errors.InvalidArgumentError, ValueError),
+                     match=match):
+    make()
+
+
+def test_integer_constraints_accept_integer_tensors():
+  for constraint in (checks.POSITIVE, checks.POSITIVE_INTEGER, checks.FINITE):
+    checks.assert_constraint(tf.constant([1, 3]), 'n', constraint)
+  with pytest.raises(tf.errors.InvalidArgumentError, match='`n`'):
+    checks.assert_constraint(tf.constant([0, 3]), 'n',
+                             checks.POSITIVE_INTEGER)
 
 
 def test_bad_parameter_values_in_variables_raise_at_use():

@@ -212,6 +212,8 @@ class Family:
     """Run-time checks of the tensor parameters (under `validate_args`)."""
     assertions = []
     for p in self.parameters:
+      if p.static:  # a Python int, checked at construction (`check_static`)
+        continue
       checks.maybe_assert(
           lambda t, p=p: checks.assert_constraint(t, p.name, p.constraint),
           params.get(p.name), is_init, assertions)

@@ -85,8 +85,12 @@ class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
                                       dtype_hint=tf.float32)
       self._params = {}
       for key, value in params.items():
-        if family.parameter(key).static:
+        parameter = family.parameter(key)
+        if parameter.static:
+          # A constant tensor is only known here: check it as a Python value.
           value = checks.as_python_int(value, key)
+          checks.check_static(value, key, parameter.constraint,
+                              parameter.what)
         else:
           value = tensor_util.convert_nonref_to_tensor(value, dtype=dtype,
                                                        name=key)

@@ -61,14 +61,27 @@ def _is_integer_np(a):
   return np.isfinite(a) & (a == np.round(a))
 
 
+def _is_finite_tf(x):
+  """`tf.math.is_finite`, also for integer tensors (always finite)."""
+  if not x.dtype.is_floating:
+    return tf.ones_like(x, dtype=tf.bool)
+  return tf.math.is_finite(x)
+
+
+def _is_integer_tf(x):
+  if not x.dtype.is_floating:
+    return tf.ones_like(x, dtype=tf.bool)
+  return tf.math.is_finite(x) & tf.equal(x, tf.round(x))
+
+
 POSITIVE = Constraint(
     'finite and > 0',
     lambda a: np.isfinite(a) & (a > 0.),
-    lambda x: tf.math.is_finite(x) & (x > 0.))
+    lambda x: _is_finite_tf(x) & (x > tf.zeros([], x.dtype)))
 POSITIVE_INTEGER = Constraint(
     'an integer >= 1',
     lambda a: _is_integer_np(a) & (a >= 1.),
-    lambda x: tf.math.is_finite(x) & tf.equal(x, tf.round(x)) & (x >= 1.))
+    lambda x: _is_integer_tf(x) & (x >= tf.ones([], x.dtype)))
 OPEN_UNIT_INTERVAL = Constraint(
     'in the open interval (0, 1)',
     lambda a: (a > 0.) & (a < 1.),
@@ -80,7 +93,7 @@ UNIT_INTERVAL = Constraint(
 FINITE = Constraint(
     'finite',
     np.isfinite,
-    tf.math.is_finite)
+    _is_finite_tf)
 # Logits of a categorical: -inf (probability 0) is allowed, NaN and +inf not.
 LOGITS = Constraint(
     'not NaN and < +inf (-inf gives probability 0)',
