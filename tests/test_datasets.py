@@ -9,6 +9,7 @@ import io
 import os
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -38,6 +39,35 @@ def _flip_byte(path, position=-2):
   raw[position] ^= 0x01
   with open(path, 'wb') as f:
     f.write(bytes(raw))
+
+
+def _gz_sums(folder):
+  """`_sums` with a content sum, so a mismatching `.gz` gets decompressed."""
+  return {name: _folder.ExpectedChecksum(sha256=(sha,),
+                                         content_sha256=('0' * 64,))
+          for name, sha in _sums(folder).items()}
+
+
+def _corrupt_deflate(path):
+  """XORs one byte of a gzip file's deflate data so it raises `zlib.error`.
+
+  The byte is the first, from the middle of the file on, whose flip makes
+  decompression itself fail (not only the CRC check, an `OSError`).
+  """
+  with open(path, 'rb') as f:
+    raw = f.read()
+  for position in range(len(raw) // 2, len(raw) - 8):
+    bad = bytearray(raw)
+    bad[position] ^= 0xFF
+    try:
+      gzip.decompress(bytes(bad))
+    except zlib.error:
+      with open(path, 'wb') as f:
+        f.write(bytes(bad))
+      return
+    except (OSError, EOFError):
+      pass
+  raise AssertionError(f'no byte of {path} gives a zlib.error')
 
 
 def test_datasets_is_an_attribute_of_the_package():
@@ -146,6 +176,22 @@ def test_binarized_mnist_corrupted_file_is_a_clear_error(tmp_path, gz):
   assert _sha(folder / name) in message  # Found.
 
 
+def test_binarized_mnist_corrupt_deflate_data_is_a_checksum_error(tmp_path):
+  # Corrupt deflate data raises `zlib.error`, neither `OSError` nor
+  # `EOFError`: it escaped as a raw traceback without the file's name.
+  folder = tmp_path / 'binarized_mnist'
+  _write_amat_fixture(folder, sizes=(50, 40, 30), gz=True)
+  sums = _gz_sums(folder)
+  name = 'binarized_mnist_valid.amat.gz'
+  _corrupt_deflate(folder / name)
+  with pytest.raises(datasets.ChecksumError,
+                     match='not a readable gzip file') as info:
+    datasets.binarized_mnist(tmp_path, checksums=sums)
+  assert name in str(info.value) and str(folder / name) in str(info.value)
+  with pytest.raises(ValueError, match=name):
+    datasets.binarized_mnist(tmp_path, verify=False)
+
+
 def test_binarized_mnist_missing_file_names_file_folder_address(tmp_path):
   folder = tmp_path / 'binarized_mnist'
   _write_amat_fixture(folder)
@@ -248,6 +294,20 @@ def test_mnist_corrupted_file_is_a_clear_error(tmp_path):
   message = str(info.value)
   assert 't10k-images-idx3-ubyte.gz' in message
   assert sums['t10k-images-idx3-ubyte.gz'] in message
+
+
+def test_mnist_corrupt_deflate_data_is_a_checksum_error(tmp_path):
+  folder = tmp_path / 'mnist'
+  _write_mnist_fixture(folder, sizes=(60, 40))
+  sums = _gz_sums(folder)
+  name = 't10k-images-idx3-ubyte.gz'
+  _corrupt_deflate(folder / name)
+  with pytest.raises(datasets.ChecksumError,
+                     match='not a readable gzip file') as info:
+    datasets.mnist(tmp_path, checksums=sums)
+  assert name in str(info.value) and str(folder / name) in str(info.value)
+  with pytest.raises(ValueError, match=name):
+    datasets.mnist(tmp_path, verify=False)
 
 
 def test_mnist_bad_idx_is_a_value_error_naming_the_file(tmp_path):

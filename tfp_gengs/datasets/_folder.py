@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import zlib
 
 __all__ = [
     'CHECKSUMS',
@@ -37,6 +38,7 @@ __all__ = [
     'DATA_DIR_ENV',
     'DEFAULT_DATA_DIR',
     'ExpectedChecksum',
+    'GZIP_ERRORS',
     'SOURCES',
     'dataset_dir',
     'download',
@@ -50,6 +52,11 @@ DATA_DIR_ENV = 'TFP_GENGS_DATA'
 DEFAULT_DATA_DIR = os.path.join('~', '.cache', 'tfp_gengs')
 
 _CHUNK = 1 << 20
+
+# What reading a damaged gzip file raises: a bad header or CRC is an
+# `OSError` (`gzip.BadGzipFile`), a cut stream an `EOFError`, and corrupt
+# deflate data a `zlib.error` (a bare `Exception`).
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class ChecksumError(ValueError):
@@ -342,7 +349,7 @@ def verify_file(path, checksums=None, content_sha256=None, file_name=None):
     elif file_name.endswith('.gz'):
       try:
         content = _hash_stream(path, hashlib.sha256, gzip.open)
-      except (OSError, EOFError) as e:
+      except GZIP_ERRORS as e:
         found_text += f' (not a readable gzip file: {e})'
     if content is not None:
       if content in expected.content_sha256:

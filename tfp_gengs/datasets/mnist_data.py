@@ -28,7 +28,7 @@ def _read(path):
   try:
     with opener(path, 'rb') as f:
       return f.read()
-  except (OSError, EOFError) as e:
+  except _folder.GZIP_ERRORS as e:
     raise ValueError(f'Cannot read {os.path.basename(path)!r} at {path}: '
                      f'{e}') from e
 
