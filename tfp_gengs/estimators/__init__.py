@@ -35,6 +35,8 @@ grad = tape.gradient(result.surrogate, log_rate)
 | StoRB, StoRB* | stochastic sum-and-sample (Kool et al.) | yes | 2 (1+D) |
 | UNORD, UNORD* | unordered set, k=2 (Kool et al. 2020) | yes | 2 (1+D) |
 | GenGS, -ST, -RB | this paper (Joo et al.) | no (tau -> 0) | 1, 1, 2 (1+2D) |
+| ReinMax | second-order straight-through (Liu et al. 2023) | no | 1 |
+| Gumbel-Rao | ST-GS averaged over K Gumbels (Paulus et al. 2021) | no | 1 |
 | EAT-cubic, EAT-sigmoid | exponential arrival times (Poisson only) | no | 1 |
 
 Evaluations are per estimate; in brackets, with `D > 1` latents per
@@ -57,6 +59,8 @@ from tfp_gengs.estimators.base import GradientEstimator
 from tfp_gengs.estimators.gengs import GenGS
 from tfp_gengs.estimators.gengs import GenGSRB
 from tfp_gengs.estimators.gengs import GenGSStraightThrough
+from tfp_gengs.estimators.hard_sample import GumbelRao
+from tfp_gengs.estimators.hard_sample import ReinMax
 from tfp_gengs.estimators.muprop import MuProp
 from tfp_gengs.estimators.nvil import NVIL
 from tfp_gengs.estimators.reinforce import REINFORCE
@@ -72,8 +76,9 @@ from tfp_gengs.estimators.vimco import VIMCO
 # Every setting `make` knows, with its default. One set of settings builds
 # every estimator: each factory reads the ones it uses.
 SETTINGS = {
-    'temperature': 1.,          # GenGS(-ST/-RB); REBAR/RELAX initial tau
-    'num_samples': 2,           # RF*
+    'temperature': 1.,          # GenGS(-ST/-RB), ReinMax, Gumbel-Rao;
+                                # REBAR/RELAX initial tau
+    'num_samples': None,        # RF*'s k (2) and Gumbel-Rao's K (10)
     'vimco_samples': 5,         # VIMCO(k)
     'vimco_objective': 'mean',  # VIMCO: 'mean' (E f) or 'logmeanexp' (bound)
     'normalize_variance': True,  # NVIL's 1 / max(1, sqrt(v))
@@ -86,7 +91,8 @@ SETTINGS = {
 
 _FACTORIES = {
     'REINFORCE': lambda s: REINFORCE(latent_ndims=s['latent_ndims']),
-    'RF*': lambda s: RFStar(s['num_samples'], latent_ndims=s['latent_ndims']),
+    'RF*': lambda s: RFStar(2 if s['num_samples'] is None else s['num_samples'],
+                            latent_ndims=s['latent_ndims']),
     'NVIL': lambda s: NVIL(normalize_variance=s['normalize_variance'],
                            latent_ndims=s['latent_ndims'], seed=s['seed']),
     'NVIL(unnormalised)': lambda s: NVIL(
@@ -113,6 +119,10 @@ _FACTORIES = {
                                   latent_ndims=s['latent_ndims']),
     'GenGS-RB(detached)': lambda s: GenGSRB(
         s['temperature'], 'detached', latent_ndims=s['latent_ndims']),
+    'ReinMax': lambda s: ReinMax(s['temperature'],
+                                 latent_ndims=s['latent_ndims']),
+    'Gumbel-Rao': lambda s: GumbelRao(s['temperature'], s['num_samples'],
+                                      latent_ndims=s['latent_ndims']),
 }
 
 NAMES = tuple(_FACTORIES)
@@ -170,7 +180,8 @@ def make(name, **settings):
 
 __all__ = [
     'DetRB', 'EstimatorResult', 'ExponentialArrivalTime', 'GenGS', 'GenGSRB',
-    'GenGSStraightThrough', 'GradientEstimator', 'MuProp', 'NAMES', 'NVIL',
-    'POISSON_NAMES', 'REBAR', 'RELAX', 'REINFORCE', 'RFStar', 'StoRB',
+    'GenGSStraightThrough', 'GradientEstimator', 'GumbelRao', 'MuProp',
+    'NAMES', 'NVIL', 'POISSON_NAMES', 'REBAR', 'RELAX', 'REINFORCE',
+    'ReinMax', 'RFStar', 'StoRB',
     'SumAndSample', 'UNORD', 'VIMCO', 'SETTINGS', 'exact', 'make',
 ]

@@ -40,6 +40,7 @@ import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import samplers
 
 from tfp_gengs.distributions import gumbel_softmax
+from tfp_gengs.distributions import sample_gradients
 from tfp_gengs.estimators import base
 from tfp_gengs.estimators import sampling
 
@@ -68,17 +69,25 @@ class GenGS(base.GradientEstimator):
 
   unbiased = False
   display_name = 'GenGS'
-  straight_through = False
+  # The sample's gradient (`sample_gradients.GRADIENTS`): subclasses that
+  # evaluate `f` at exact outcomes change only this (and `num_samples`).
+  gradient = 'relaxed'
+  num_samples = None
 
   def __init__(self, temperature=1., latent_ndims=0, name='GenGS'):
     super().__init__(latent_ndims=latent_ndims, name=name)
     self.temperature = temperature
 
+  @property
+  def straight_through(self):
+    """Whether `f` is evaluated at exact outcomes (any hard gradient)."""
+    return self.gradient in sample_gradients.HARD_GRADIENTS
+
   def _estimate(self, problem, seed):
     def relaxed_loss(p):
-      z = gumbel_softmax.relaxed_outcomes(
-          p.log_pi, self.temperature, p.outcomes, seed=seed,
-          straight_through=self.straight_through)
+      z = sample_gradients.outcome_sample(
+          p.log_pi, self.temperature, p.outcomes, self.gradient, seed=seed,
+          num_samples=self.num_samples)
       return (p.evaluate(z[tf.newaxis])[0],)
 
     (value,), grad = base.logits_gradient_of(problem, relaxed_loss)
@@ -105,7 +114,7 @@ class GenGSStraightThrough(GenGS):
   """
 
   display_name = 'GenGS-ST'
-  straight_through = True
+  gradient = 'straight_through'
 
   def __init__(self, temperature=1., latent_ndims=0, name='GenGSST'):
     super().__init__(temperature, latent_ndims=latent_ndims, name=name)
