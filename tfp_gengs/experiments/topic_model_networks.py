@@ -198,8 +198,8 @@ class NVPDEF(TopicModel):
     return gengs_layers.GenGSPoissonLayer(
         self.prior_rate, high=self.high, low=self.low,
         temperature=temperature, inference=self.inference,
-        straight_through=straight_through, kl_weight=kl_weight, seed=seed,
-        name=name)
+        gradient='straight_through' if straight_through else 'relaxed',
+        kl_weight=kl_weight, seed=seed, name=name)
 
   def _head(self, name, dims):
     width = dims * (self.num_outcomes if self.inference == 'implicit' else 1)

@@ -105,8 +105,14 @@ from tfp_gengs.experiments import vae_model
 from tfp_gengs.experiments import vae_report
 from tfp_gengs.experiments import vae_training
 
-GENGS_METHODS = ('gengs_implicit', 'gengs_explicit', 'gengs_st',
-                 'deterministic')
+# The layer methods' sample gradient (`GenGSLayer(gradient=...)`): GenGS
+# relaxed, or an exact outcome forward with a hard-sample gradient.
+LAYER_GRADIENTS = {
+    'gengs_implicit': 'relaxed', 'gengs_explicit': 'relaxed',
+    'gengs_st': 'straight_through', 'reinmax': 'reinmax',
+    'gumbel_rao': 'gumbel_rao', 'deterministic': 'relaxed',
+}
+GENGS_METHODS = tuple(LAYER_GRADIENTS)
 EAT_METHODS = ('eat_cubic', 'eat_sigmoid')   # the Poisson layer's relaxation
 BASELINES = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*')
 ESTIMATORS = GENGS_METHODS + EAT_METHODS + BASELINES
@@ -268,12 +274,12 @@ def _same_settings(saved, config):
       dataclasses.asdict(Config()))
 
 
-def _straight_through_epoch(config, epoch):
-  """Whether GenGS trains straight-through in `epoch` (0-based)."""
-  if config.estimator == 'gengs_st':
-    return True
-  return (config.estimator in _FINETUNED and
-          epoch >= config.epochs - config.st_finetune_epochs)
+def _gradient_of_epoch(config, epoch):
+  """The latent layer's `gradient` in `epoch` (0-based)."""
+  if (config.estimator in _FINETUNED and
+      epoch >= config.epochs - config.st_finetune_epochs):
+    return 'straight_through'
+  return LAYER_GRADIENTS.get(config.estimator, 'relaxed')
 
 
 def _distribute_batch(strategy, batch):
@@ -297,7 +303,7 @@ def _build(config, train, strategy):
         config.prior, config.inference, latent_dims=config.latent_dims,
         hidden=config.hidden, activation=config.activation,
         tail_mass=config.tail_mass, temperature=config.tau_initial,
-        straight_through=config.estimator == 'gengs_st',
+        gradient=_gradient_of_epoch(config, 0),
         inference_output=('mean' if config.estimator == 'deterministic'
                           else 'sample'),
         seed=config.seed, data_dim=train.shape[1],
@@ -376,8 +382,8 @@ def run(config, data=None, log=None):
       f'{{{window["low"]}..{window["high"]}}}, {replicas} replica(s).')
 
   def start_epoch(epoch):
-    if _straight_through_epoch(config, epoch) != vae.latent.straight_through:
-      vae.latent.straight_through = _straight_through_epoch(config, epoch)
+    if _gradient_of_epoch(config, epoch) != vae.latent.gradient:
+      vae.latent.gradient = _gradient_of_epoch(config, epoch)
       trainer.retrace()
       log(f'Epoch {epoch + 1}: straight-through GenGS from here on.')
     vae.latent.seed_generator.state.assign(tf.constant(

@@ -152,7 +152,7 @@ def _mlp(units, activation, out_units, name, output_bias=None):
 
 def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
               activation='relu', tail_mass=1e-6, temperature=1.,
-              straight_through=False, inference_output='sample', seed=0,
+              gradient='relaxed', inference_output='sample', seed=0,
               data_dim=784, pixel_mean=None, relaxation='gengs'):
   """The VAE for one of `PRIORS` and an inference mode.
 
@@ -164,7 +164,8 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
     activation: hidden activation.
     tail_mass: the window's prior upper tail bound (see `window`).
     temperature: initial `tau` of the layer.
-    straight_through: the layer's straight-through flag.
+    gradient: the layer's `gradient` (`'relaxed'`, `'straight_through'`,
+      `'reinmax'`, `'gumbel_rao'`).
     inference_output: the layer's output at inference (`'mean'` for a
       deterministic bottleneck).
     seed: the layer's noise seed and the weights' initialisation seed.
@@ -192,7 +193,7 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
   keras.utils.set_random_seed(seed)
   latent = prior.layer(high, low=low, temperature=temperature,
                        inference=inference,
-                       straight_through=straight_through,
+                       gradient=gradient,
                        inference_output=inference_output, seed=seed,
                        name='latent', **eat)
   low, high = latent.prior_spec.low, latent.prior_spec.high  # EAT: {0..K}

@@ -29,6 +29,7 @@ DISPLAY = {
     'REBAR': 'REBAR', 'RELAX': 'RELAX', 'StoRB*': 'StoRB*',
     'gengs_explicit': 'GenGS (Ex.)', 'gengs_implicit': 'GenGS (Im.)',
     'gengs_st': 'GenGS-ST', 'deterministic': 'deterministic bottleneck',
+    'reinmax': 'ReinMax', 'gumbel_rao': 'Gumbel-Rao(10)',
     'eat_cubic': 'EAT-cubic (Ex.)', 'eat_sigmoid': 'EAT-sigmoid (Ex.)',
 }
 _COLUMNS = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*',

@@ -126,10 +126,7 @@ class GenGSPoissonLayer(_FamilyLayer):
                low: int = 0,
                temperature: float = 1.0,
                inference: str = 'explicit',
-               straight_through: bool = False,
-               kl_weight: float = 1.0,
-               inference_output: str = 'sample',
-               seed: Optional[int] = None,
+               *,
                tail_mass: Optional[float] = None,
                relaxation: str = 'gengs',
                num_arrivals: Optional[int] = None,
@@ -143,8 +140,9 @@ class GenGSPoissonLayer(_FamilyLayer):
         an EAT relaxation: the smallest `K` (the window is `{0, ..., K}`).
       low: Python int `>= 0`, lowest outcome; `P(X <= low)` is put on it.
         Must be 0 with an EAT relaxation.
-      temperature, inference, straight_through, kl_weight,
-        inference_output, seed, **kwargs: as in `GenGSLayer`.
+      temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
+        `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
+        `name`, ...).
       tail_mass: instead of `high`/`low`, the window
         `gengs.window(tfd.Poisson(prior_rate), tail_mass)`. With an EAT
         relaxation: the tail mass of the default `K` (also with `high`).
@@ -161,6 +159,12 @@ class GenGSPoissonLayer(_FamilyLayer):
     """
     eat_relaxation.check(relaxation, inference)
     smoothing = eat_relaxation.smoothing_of(relaxation)
+    if smoothing is not None and kwargs.get('gradient', 'relaxed') not in (
+        'relaxed', 'straight_through'):
+      raise ValueError(
+          f'Argument `gradient`={kwargs["gradient"]!r} is for the GenGS '
+          f'relaxation; relaxation={relaxation!r} takes \'relaxed\' or '
+          '\'straight_through\'.')
     if smoothing is None and num_arrivals is not None:
       raise ValueError('Argument `num_arrivals` is for an EAT relaxation; '
                        'with relaxation=\'gengs\' the window is `high`/`low` '
@@ -174,21 +178,19 @@ class GenGSPoissonLayer(_FamilyLayer):
       high, low, tail_mass = num_arrivals, 0, None
     super().__init__(
         dict(rate=prior_rate), high, low, tail_mass, temperature=temperature,
-        inference=inference, straight_through=straight_through,
-        kl_weight=kl_weight, inference_output=inference_output, seed=seed,
-        **kwargs)
+        inference=inference, **kwargs)
     self.relaxation = relaxation
     self.num_arrivals = num_arrivals
     self._smoothing = smoothing
 
   def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
-                      straight_through):
+                      gradient):
     if self._smoothing is None:
       return super()._relaxed_sample(x, log_pi, outcomes, temperature, seed,
-                                     straight_through)
+                                     gradient)
     return eat_poisson.relaxed_count(
         x, temperature, self.num_arrivals, self._smoothing, seed=seed,
-        straight_through=straight_through)
+        straight_through=gradient == 'straight_through')
 
   def get_config(self):
     config = super().get_config()
@@ -226,10 +228,7 @@ class GenGSGeometricLayer(_FamilyLayer):
                low: int = 0,
                temperature: float = 1.0,
                inference: str = 'explicit',
-               straight_through: bool = False,
-               kl_weight: float = 1.0,
-               inference_output: str = 'sample',
-               seed: Optional[int] = None,
+               *,
                tail_mass: Optional[float] = None,
                **kwargs):
     """Creates the layer.
@@ -238,14 +237,13 @@ class GenGSGeometricLayer(_FamilyLayer):
       prior_probs: Python float in the open interval `(0, 1)` or a vector
         `[d]`: the prior's success probability.
       high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
-      temperature, inference, straight_through, kl_weight,
-        inference_output, seed, **kwargs: as in `GenGSLayer`.
+      temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
+        `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
+        `name`, ...).
     """
     super().__init__(
         dict(probs=prior_probs), high, low, tail_mass, temperature=temperature,
-        inference=inference, straight_through=straight_through,
-        kl_weight=kl_weight, inference_output=inference_output, seed=seed,
-        **kwargs)
+        inference=inference, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package='tfp_gengs')
@@ -282,10 +280,7 @@ class GenGSBinomialLayer(_FamilyLayer):
                low: int = 0,
                temperature: float = 1.0,
                inference: str = 'explicit',
-               straight_through: bool = False,
-               kl_weight: float = 1.0,
-               inference_output: str = 'sample',
-               seed: Optional[int] = None,
+               *,
                tail_mass: Optional[float] = None,
                **kwargs):
     """Creates the layer.
@@ -298,14 +293,13 @@ class GenGSBinomialLayer(_FamilyLayer):
       high: Python int `<=` the smallest `prior_total_count`, highest
         outcome (default: `prior_total_count`, no truncation).
       low, tail_mass: as in `GenGSPoissonLayer`.
-      temperature, inference, straight_through, kl_weight,
-        inference_output, seed, **kwargs: as in `GenGSLayer`.
+      temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
+        `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
+        `name`, ...).
     """
     super().__init__(
         dict(total_count=prior_total_count, probs=prior_probs), high, low,
-        tail_mass, temperature=temperature, inference=inference,
-        straight_through=straight_through, kl_weight=kl_weight,
-        inference_output=inference_output, seed=seed, **kwargs)
+        tail_mass, temperature=temperature, inference=inference, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package='tfp_gengs')
@@ -340,10 +334,7 @@ class GenGSNegativeBinomialLayer(_FamilyLayer):
                low: int = 0,
                temperature: float = 1.0,
                inference: str = 'explicit',
-               straight_through: bool = False,
-               kl_weight: float = 1.0,
-               inference_output: str = 'sample',
-               seed: Optional[int] = None,
+               *,
                tail_mass: Optional[float] = None,
                **kwargs):
     """Creates the layer.
@@ -354,11 +345,10 @@ class GenGSNegativeBinomialLayer(_FamilyLayer):
       prior_probs: Python float in the open interval `(0, 1)` or a vector
         `[d]`: the prior's success probability.
       high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
-      temperature, inference, straight_through, kl_weight,
-        inference_output, seed, **kwargs: as in `GenGSLayer`.
+      temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
+        `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
+        `name`, ...).
     """
     super().__init__(
         dict(total_count=prior_total_count, probs=prior_probs), high, low,
-        tail_mass, temperature=temperature, inference=inference,
-        straight_through=straight_through, kl_weight=kl_weight,
-        inference_output=inference_output, seed=seed, **kwargs)
+        tail_mass, temperature=temperature, inference=inference, **kwargs)

@@ -2,18 +2,21 @@
 
 import math
 from typing import Any, Optional
+import warnings
 
 import keras
 import numpy as np
 import tensorflow.compat.v2 as tf
 
-from tfp_gengs.distributions import gumbel_softmax
 from tfp_gengs.distributions import kullback_leibler
+from tfp_gengs.distributions import sample_gradients
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.internal import outcomes as outcomes_lib
 from tfp_gengs.layers import prior_spec
 
-__all__ = ['GenGSLayer', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS']
+__all__ = ['GenGSLayer', 'GRADIENTS', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS']
+
+GRADIENTS = sample_gradients.GRADIENTS
 
 INFERENCE_MODES = ('explicit', 'implicit')
 INFERENCE_OUTPUTS = ('sample', 'straight_through', 'mean')
@@ -76,8 +79,23 @@ class GenGSLayer(keras.layers.Layer):
   as `[..., d * n]`. With an explicit prior per latent dimension, `d` must be
   the prior's.
 
-  With `straight_through=True` the forward value is the exact outcome
-  `c_argmax(log pi + g)` and the gradient is that of the relaxed `z`.
+  #### Gradients
+
+  `gradient` chooses what the sample is and which gradient it carries
+  (`tfp_gengs.distributions.sample_gradients`):
+
+  * `'relaxed'` (default): the relaxed `z` above, pathwise (GenGS);
+  * `'straight_through'`: the exact outcome `c_argmax(log pi + g)` forward,
+    the gradient of the relaxed `z` backward;
+  * `'reinmax'`: the exact outcome forward, ReinMax's second-order
+    gradient backward (Liu et al. 2023; `tau >= 1` recommended);
+  * `'gumbel_rao'`: the exact outcome forward, straight-through
+    Rao-Blackwellised over `gumbel_rao_samples` conditional Gumbel draws
+    (Paulus et al. 2021).
+
+  The three hard choices train the model that is evaluated with exact
+  samples (the decoder only ever sees outcomes). `straight_through=True`
+  is the former spelling of `gradient='straight_through'` (deprecated).
 
   #### Training and inference
 
@@ -86,8 +104,8 @@ class GenGSLayer(keras.layers.Layer):
   `None`, as in `predict` and `evaluate`) it returns what `inference_output`
   says:
 
-  * `'sample'` (default): the same estimator as in training (relaxed, or
-    straight-through with `straight_through=True`), at the current `tau`;
+  * `'sample'` (default): the same sample as in training (relaxed, or the
+    exact outcome for a hard `gradient`), at the current `tau`;
   * `'straight_through'`: an exact discrete sample `c_argmax(log pi + g)`;
   * `'mean'`: the deterministic mean of the truncated posterior,
     `sum_k pi_k c_k`.
@@ -148,13 +166,16 @@ class GenGSLayer(keras.layers.Layer):
                prior: Any,
                temperature: float = 1.0,
                inference: str = 'explicit',
-               straight_through: bool = False,
+               straight_through: Optional[bool] = None,
                kl_weight: float = 1.0,
                inference_output: str = 'sample',
                seed: Optional[int] = None,
                high: Optional[int] = None,
                low: Optional[int] = None,
                tail_mass: Optional[float] = None,
+               gradient: str = 'relaxed',
+               gumbel_rao_samples: int = (
+                   sample_gradients.DEFAULT_GUMBEL_RAO_SAMPLES),
                **kwargs):
     """Creates the layer.
 
@@ -172,8 +193,7 @@ class GenGSLayer(keras.layers.Layer):
         (the value of the `temperature` weight).
       inference: `'explicit'` (input: family parameters `[..., d]`) or
         `'implicit'` (input: logits of `pi`, `[..., d, n]` or `[..., d*n]`).
-      straight_through: Python `bool`, exact outcomes forward, relaxed
-        gradients backward.
+      straight_through: deprecated; `True` is `gradient='straight_through'`.
       kl_weight: Python float `>= 0` multiplying the KL added to the losses.
       inference_output: `'sample'`, `'straight_through'` or `'mean'`: what
         the layer returns at inference (see the class docstring).
@@ -186,10 +206,17 @@ class GenGSLayer(keras.layers.Layer):
         window `gengs.window(prior, tail_mass)`. The posterior shares the
         prior's window, so leave room for it (a smaller `tail_mass`). The
         config holds the resolved `high`/`low`.
+      gradient: `'relaxed'` (default), `'straight_through'`, `'reinmax'` or
+        `'gumbel_rao'`: the sample and its gradient (see the class
+        docstring).
+      gumbel_rao_samples: Python int `K >= 1`, conditional Gumbel draws of
+        `gradient='gumbel_rao'` (default 10).
       **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Raises:
-      ValueError: unknown `inference` or `inference_output`, `temperature <=
+      ValueError: unknown `inference`, `inference_output` or `gradient`,
+        `straight_through=True` with another hard `gradient`,
+        `gumbel_rao_samples < 1`, `temperature <=
         0`, `kl_weight < 0`, a window with fewer than 2 outcomes or outside
         the prior's support, out-of-range prior parameters, a window that
         does not match a `TruncatedDiscrete` prior, or `explicit` inference
@@ -197,6 +224,13 @@ class GenGSLayer(keras.layers.Layer):
     """
     check_choice(inference, 'inference', INFERENCE_MODES)
     check_choice(inference_output, 'inference_output', INFERENCE_OUTPUTS)
+    gradient = _resolve_gradient(gradient, straight_through)
+    sample_gradients.check_gradient(gradient)
+    if (isinstance(gumbel_rao_samples, bool) or
+        not isinstance(gumbel_rao_samples, (int, np.integer)) or
+        gumbel_rao_samples < 1):
+      raise ValueError('Argument `gumbel_rao_samples` must be a Python int '
+                       f'>= 1; got {gumbel_rao_samples!r}.')
     temperature = check_positive_float(temperature, 'temperature')
     kl_weight = check_positive_float(kl_weight, 'kl_weight', allow_zero=True)
     if seed is not None and (isinstance(seed, bool) or
@@ -224,7 +258,8 @@ class GenGSLayer(keras.layers.Layer):
     self._prior = spec
     self._initial_temperature = temperature
     self.inference = inference
-    self.straight_through = bool(straight_through)
+    self.gradient = gradient
+    self.gumbel_rao_samples = int(gumbel_rao_samples)
     self.kl_weight = kl_weight
     # Read by the compiled inference function at each call (see the class
     # docstring); a plain `tf.Variable`, not a Keras weight: it is part of
@@ -258,6 +293,20 @@ class GenGSLayer(keras.layers.Layer):
     check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
     self._inference_output = value
     self._inference_output_index.assign(INFERENCE_OUTPUTS.index(value))
+
+  @property
+  def straight_through(self):
+    """Whether the training sample is an exact outcome (a hard gradient).
+
+    Assigning `True` / `False` sets `gradient` to `'straight_through'` /
+    `'relaxed'` (the former flag; functions already traced keep the old
+    choice until they are traced again).
+    """
+    return self.gradient in sample_gradients.HARD_GRADIENTS
+
+  @straight_through.setter
+  def straight_through(self, value):
+    self.gradient = 'straight_through' if value else 'relaxed'
 
   @property
   def prior_spec(self):
@@ -407,16 +456,16 @@ class GenGSLayer(keras.layers.Layer):
     return seed
 
   def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
-                      straight_through):
-    """The reparameterized sample `[..., d]`: GenGS over `log pi`.
+                      gradient):
+    """The reparameterized sample `[..., d]` over `log pi`.
 
     `x` is the cast input; a subclass with another relaxation of the same
     posterior (the Poisson layer's EAT option) overrides this.
     """
     del x  # GenGS reads the posterior through log pi
-    return gumbel_softmax.relaxed_outcomes(
-        log_pi, temperature, outcomes, seed=seed,
-        straight_through=straight_through)
+    return sample_gradients.outcome_sample(
+        log_pi, temperature, outcomes, gradient, seed=seed,
+        num_samples=self.gumbel_rao_samples)
 
   def call(self, inputs, training=None):
     dtype = self._relaxation_dtype()
@@ -433,16 +482,16 @@ class GenGSLayer(keras.layers.Layer):
     temperature = tf.cast(self.temperature.value, dtype)
     seed = self._next_seed()
 
-    def sample(straight_through):
+    def sample(gradient):
       return self._relaxed_sample(x, log_pi, outcomes, temperature, seed,
-                                  straight_through)
+                                  gradient)
 
     if training:
-      return sample(self.straight_through)
+      return sample(self.gradient)
     # At inference: the output the variable names now (no retracing).
     return tf.switch_case(tf.convert_to_tensor(self._inference_output_index), [
-        lambda: sample(self.straight_through),
-        lambda: sample(True),
+        lambda: sample(self.gradient),
+        lambda: sample('straight_through'),
         lambda: outcomes_lib.project(tf.math.softmax(log_pi), outcomes),
     ])
 
@@ -475,8 +524,24 @@ class GenGSLayer(keras.layers.Layer):
         prior=self._prior.to_config(),
         temperature=self._initial_temperature,
         inference=self.inference,
-        straight_through=self.straight_through,
+        gradient=self.gradient,
+        gumbel_rao_samples=self.gumbel_rao_samples,
         kl_weight=self.kl_weight,
         inference_output=self.inference_output,
         seed=self.seed)
     return config
+
+
+def _resolve_gradient(gradient, straight_through):
+  """`gradient`, with the deprecated `straight_through` flag folded in."""
+  if straight_through is None:
+    return gradient
+  warnings.warn('Argument `straight_through` is deprecated: use '
+                "gradient='straight_through' (or 'relaxed').",
+                DeprecationWarning, stacklevel=3)
+  if not straight_through:
+    return gradient
+  if gradient not in ('relaxed', 'straight_through'):
+    raise ValueError('Arguments `straight_through`=True and `gradient`='
+                     f'{gradient!r} disagree: pass only `gradient`.')
+  return 'straight_through'
