@@ -45,6 +45,65 @@ def test_window_is_the_exact_quantile_window(make, ref, tail_mass):
   assert ref.cdf(low - 1) + ref.sf(high) <= tail_mass * (1 + 1e-9)
 
 
+def _brute_force_smallest(refs, tail_mass):
+  """Fewest outcomes of a window valid for every `ref`, over all pairs.
+
+  Every `(low, high)` with `0 <= low < high <= isf(tail_mass * 1e-4)` (far
+  above any useful `high`), in float64 with scipy: valid when
+  `P(X < low) + P(X > high) <= tail_mass` for every distribution.
+
+  Returns:
+    `(outcomes, lows)`: the fewest outcomes and the lows that reach it.
+  """
+  top = max(int(np.max(ref.isf(tail_mass * 1e-4))) for ref in refs) + 1
+  k = np.arange(top + 1.)
+  outside = np.zeros([k.size, k.size])
+  for ref in refs:
+    below = np.where(k > 0., ref.cdf(k - 1.), 0.)
+    outside = np.maximum(outside, below[:, None] + ref.sf(k)[None, :])
+  valid = (outside <= tail_mass) & (k[None, :] > k[:, None])
+  width = np.where(valid, k[None, :] - k[:, None], np.inf)
+  best = width.min()
+  return int(best) + 1, set(np.nonzero(width == best)[0].tolist())
+
+
+SMALLEST_CASES = CASES + [
+    (lambda: tfd.Poisson(100.), st.poisson(100.)),    # issue 19: 98, not 99
+    (lambda: tfd.Poisson(37.), st.poisson(37.)),      # 1e-3: 40, not 41
+    (lambda: tfd.Poisson(15.8), st.poisson(15.8)),    # P(X = 0) < 1e-6
+    (lambda: tfd.Poisson([100., 130.]), [st.poisson(100.),
+                                         st.poisson(130.)]),
+    (lambda: tfd.Poisson([900., 1000., 1100.]),
+     [st.poisson(r) for r in (900., 1000., 1100.)]),
+]
+
+
+@pytest.mark.parametrize('make, ref', SMALLEST_CASES)
+@pytest.mark.parametrize('tail_mass', [1e-6, 1e-3])
+def test_smallest_split_is_the_brute_force_smallest_window(make, ref,
+                                                           tail_mass):
+  refs = ref if isinstance(ref, list) else [ref]
+  outcomes, lows = _brute_force_smallest(refs, tail_mass)
+  low, high = gengs.window(make(), tail_mass=tail_mass, split='smallest')
+  assert high - low + 1 == outcomes and low in lows
+  for r in refs:
+    assert r.cdf(low - 1) + r.sf(high) <= tail_mass * (1 + 1e-9)
+  # Never wider than the default rule; one-sided only as the default is.
+  default = gengs.window(make(), tail_mass=tail_mass)
+  assert high - low <= default[1] - default[0]
+  if low == 0:
+    assert (low, high) == default
+
+
+def test_smallest_split_beats_the_equal_split_of_issue_19():
+  assert gengs.window(tfd.Poisson(100.)) == (55, 153)  # the default rule
+  assert gengs.window(tfd.Poisson(100.), split='smallest') == (55, 152)
+  low, high = gengs.window(tfd.Poisson(37.), 1e-3, split='smallest')
+  assert high - low + 1 == 40
+  with pytest.raises(ValueError, match='`split` must be one of'):
+    gengs.window(tfd.Poisson(3.), split='best')
+
+
 def test_two_sided_window_for_mass_far_from_zero():
   low, high = gengs.window(tfd.Poisson(1000.))
   assert (low, high) == (849, 1158)

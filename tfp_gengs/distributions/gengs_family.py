@@ -42,8 +42,10 @@ class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
   #### Windows
 
   Pass `high` (and `low`, default 0), or `tail_mass` to choose the window
-  from parameters known in Python with `gengs.window` (the smallest window
-  leaving at most `tail_mass` of the mass outside). The binomial's default
+  from parameters known in Python with `gengs.window` (its default rule: the
+  smaller of the one-sided window and the two-sided one with `tail_mass / 2`
+  on each side, leaving at most `tail_mass` of the mass outside). The
+  binomial's default
   is its whole support. A window of 1024 or more outcomes that is more than
   8 times wider than the mass needs (`tail_mass = 1e-12`) warns once
   (`WideWindowWarning`): each sample costs `batch x n` floats.

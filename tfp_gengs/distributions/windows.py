@@ -4,10 +4,14 @@ The window `{low, ..., high}` fixes the number of outcomes `n`, and every
 GenGS sample costs `n` floats per batch element and latent dimension
 (`sample_shape x batch x dims x n`, 4 bytes each in float32): a Poisson(3)
 needs `n = 20` for a tail mass of `1e-6`, while `high=10**6` allocates 4 MB
-per draw. `window` chooses the smallest window that leaves at most
-`tail_mass` of the distribution's mass outside it, from parameters known in
-Python; the families and layers accept it as `tail_mass=`, and warn once
-when a window given by hand is far wider than its mass needs.
+per draw. `window` chooses a window that leaves at most `tail_mass` of the
+distribution's mass outside it, from parameters known in Python: by
+default the smaller of the one-sided window and the two-sided one that puts
+`tail_mass / 2` on each side (a rule, not always the smallest window), or
+with `split='smallest'` the smallest window over every split of
+`tail_mass` between the sides. The families and layers accept it as
+`tail_mass=` (the default rule), and warn once when a window given by hand
+is far wider than its mass needs.
 """
 
 import sys
@@ -37,6 +41,8 @@ _WARN_MIN_OUTCOMES = 1024
 _WARN_RATIO = 8
 _WARN_TAIL_MASS = 1e-12
 _warned = set()
+# How `window` splits the tail mass between the sides.
+_SPLITS = ('equal', 'smallest')
 
 
 class WideWindowWarning(UserWarning):
@@ -87,7 +93,7 @@ def _smallest_where(predicate, lo, hi):
 def _upper_quantile(family, natural, tail):
   """Smallest `h >= 0` with `P(X > h) <= tail`, elementwise."""
   mean, stddev = family.moments_fn(**natural)
-  hi = np.ceil(mean + 10. * stddev + 10.)
+  hi = np.ceil(mean + 10. * stddev + 10.) + np.zeros_like(tail)
   for _ in range(64):
     too_small = family.sf_fn(hi, **natural) > tail
     if not np.any(too_small):
@@ -96,7 +102,7 @@ def _upper_quantile(family, natural, tail):
   else:
     raise ValueError(
         f'No window of the {family.title} distribution leaves at most '
-        f'{tail:g} of the mass above it within 2**64 outcomes.')
+        f'{np.min(tail):g} of the mass above it within 2**64 outcomes.')
   return _smallest_where(lambda k: family.sf_fn(k, **natural) <= tail,
                          -np.ones_like(hi), hi)
 
@@ -107,8 +113,58 @@ def _lower_quantile(family, natural, tail, upper):
                          -np.ones_like(upper), upper)
 
 
+def _smallest_split(family, natural, tail_mass, low, high):
+  """The smallest window over every split of `tail_mass` (see `window`).
+
+  For each candidate `l`, the smallest `h(l)` with
+  `P_b(X < l) + P_b(X > h(l)) <= tail_mass` for every batch member `b`:
+
+  ```none
+  h(l) = max_b min{h : P_b(X > h) <= tail_mass - P_b(X < l)}
+  ```
+
+  then the `l` with the fewest outcomes `h(l) - l + 1`. Only the `l` that
+  can beat the default window `(low, high)` are tried: `h(l)` is at least
+  the one-sided `high`, so `l >= one_sided_high - (high - low)`; and
+  `P_b(X < l) <= tail_mass` for every `b`. That is at most `high - low + 1`
+  candidates, each a vectorised quantile search. Ties go to the one-sided
+  window, then to the window with the least mass outside, then to the
+  smallest `l`.
+  """
+  one_sided = int(np.max(_upper_quantile(family, natural, tail_mass)))
+  # Largest feasible `l`: `P_b(X < l) <= tail_mass` for every `b`.
+  last = int(np.min(_lower_quantile(
+      family, natural, tail_mass, np.full_like(
+          np.broadcast_arrays(*natural.values())[0], one_sided))))
+  first = max(0, one_sided - (high - low))
+  if first > last:
+    return low, high
+  lows = np.arange(first, last + 1, dtype=np.float64)
+  batch = np.broadcast_arrays(*natural.values())[0].shape
+  lows_b = lows.reshape((-1,) + (1,) * len(batch))
+  grid = {k: np.broadcast_to(v, (len(lows),) + batch)
+          for k, v in natural.items()}
+  below = np.where(lows_b > 0.,
+                   family.cdf_fn(np.maximum(lows_b - 1., 0.), **grid), 0.)
+  below = np.broadcast_to(below, (len(lows),) + batch)
+  budget = tail_mass - below
+  axes = tuple(range(1, 1 + len(batch)))
+  feasible = np.all(budget > 0., axis=axes)
+  budget = np.where(feasible.reshape(lows_b.shape), budget, tail_mass)
+  highs = np.max(_upper_quantile(family, grid, budget), axis=axes)
+  highs = np.maximum(highs, lows + 1.)
+  outside = np.max(below + family.sf_fn(
+      highs.reshape(lows_b.shape), **grid), axis=axes)
+  width = np.where(feasible, highs - lows, np.inf)
+  best = np.lexsort((lows, outside, lows > 0., width))[0]
+  if not width[best] < high - low:
+    return low, high
+  return int(lows[best]), int(highs[best])
+
+
 def window_of(family: families.Family, natural: dict,
-              tail_mass: float = 1e-6) -> tuple[int, int]:
+              tail_mass: float = 1e-6,
+              split: str = 'equal') -> tuple[int, int]:
   """The window of `family` with natural parameters `natural` (numpy).
 
   See `window`; this is its registry-level form (`natural` holds float64
@@ -118,6 +174,9 @@ def window_of(family: families.Family, natural: dict,
   if not 0. < tail_mass < 1.:
     raise ValueError(f'Argument `tail_mass` must be in the open interval '
                      f'(0, 1); got {tail_mass!r}.')
+  if split not in _SPLITS:
+    raise ValueError(f'Argument `split` must be one of {_SPLITS}; got '
+                     f'{split!r}.')
   if family.sf_fn is None:
     raise ValueError(f'The {family.title} distribution has no truncation '
                      'window.')
@@ -125,14 +184,18 @@ def window_of(family: families.Family, natural: dict,
     one_sided = _upper_quantile(family, natural, tail_mass)
     upper = _upper_quantile(family, natural, tail_mass / 2.)
     lower = _lower_quantile(family, natural, tail_mass / 2., upper)
-  low, high = 0, int(np.max(one_sided))
-  if int(np.max(upper)) - int(np.min(lower)) < high:
-    low, high = int(np.min(lower)), int(np.max(upper))
-  return low, max(high, low + 1)
+    low, high = 0, int(np.max(one_sided))
+    if int(np.max(upper)) - int(np.min(lower)) < high:
+      low, high = int(np.min(lower)), int(np.max(upper))
+    high = max(high, low + 1)
+    if split == 'smallest':
+      low, high = _smallest_split(family, natural, tail_mass, low, high)
+  return low, high
 
 
-def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
-  """The smallest window `(low, high)` leaving `tail_mass` outside.
+def window(distribution: Any, tail_mass: float = 1e-6,
+           split: str = 'equal') -> tuple[int, int]:
+  """A window `(low, high)` leaving at most `tail_mass` outside.
 
   For a Poisson, binomial, geometric or negative binomial distribution with
   parameters known in Python (numbers, numpy arrays, constants, or the
@@ -152,11 +215,31 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
   Quantiles are exact (regularized incomplete gamma and beta functions in
   float64), not normal approximations.
 
+  This default (`split='equal'`) is a rule, not always the smallest such
+  window: the equal split of a two-sided window can cost an outcome or two
+  (Poisson(100), `tail_mass=1e-6`: 99 outcomes where 98 suffice). It is the
+  rule that the families, layers and experiments use, so their windows stay
+  fixed. `split='smallest'` searches every split exactly:
+
+  ```none
+  h(l) = max_b min{h : P_b(X > h) <= tail_mass - P_b(X < l)}
+  (low, high) = (l, h(l)) with the fewest outcomes h(l) - l + 1
+  ```
+
+  over every batch member `b` (a window valid for the whole batch); ties go
+  to the one-sided window, then to the least mass outside. It returns the
+  default window whenever that is already the smallest, and a one-sided
+  window only as the default's `(0, min{h : P(X > h) <= tail_mass})`; a
+  default one-sided window becomes two-sided only where dropping the lowest
+  values saves outcomes (Poisson(15.8), `tail_mass=1e-6`: `(1, 38)`, not
+  `(0, 38)`, as `P(X = 0) < 1e-6`).
+
   Args:
     distribution: a `tfd.Poisson`, `tfd.Binomial`, `tfd.Geometric` or
       `tfd.NegativeBinomial`, or a GenGS family distribution (its
       `untruncated()` is used).
     tail_mass: float in `(0, 1)`, the mass allowed outside the window.
+    split: `'equal'` (the rule above) or `'smallest'` (the exact search).
 
   Returns:
     `(low, high)`, Python ints with `high >= low + 1`.
@@ -164,7 +247,7 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
   Raises:
     TypeError: for another kind of distribution.
     ValueError: if the parameters are not known outside a traced function,
-      or `tail_mass` is not in `(0, 1)`.
+      `tail_mass` is not in `(0, 1)` or `split` is unknown.
 
   #### Examples
 
@@ -176,6 +259,8 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
   gengs.window(tfd.Poisson(1000.))               # ==> (849, 1158)
   low, high = gengs.window(tfd.Poisson(1000.), tail_mass=1e-3)
   gengs.GenGSPoisson(rate=1000., temperature=.5, tail_mass=1e-3).low == low
+  gengs.window(tfd.Poisson(100.))                # ==> (55, 153), 99 outcomes
+  gengs.window(tfd.Poisson(100.), split='smallest')  # ==> (55, 152), 98
   ```
   """
   if hasattr(distribution, 'untruncated') and not hasattr(
@@ -188,7 +273,7 @@ def window(distribution: Any, tail_mass: float = 1e-6) -> tuple[int, int]:
         'tfd.Geometric or tfd.NegativeBinomial (or a GenGS family); got '
         f'{type(distribution).__name__}.')
   natural = known_natural(family, family.values_of(distribution))
-  return window_of(family, natural, tail_mass)
+  return window_of(family, natural, tail_mass, split)
 
 
 def window_from_values(family: families.Family, values: dict,
