@@ -2,10 +2,10 @@
 
 Each notebook is executed with nbclient in a fresh kernel in smoke mode
 (`GENGS_SMOKE=1`, which shrinks data and steps in its parameter cell), with
-`GENGS_DATA_DIR` pointing at tiny data in the canonical formats written to
-`tmp_path` (never the real data). A cell that raises fails the test. The
-notebooks must be stored without outputs or execution counts, and their
-first cell installs the package only in Colab.
+`TFP_GENGS_DATA` (the package's data-folder variable) pointing at tiny data
+in the canonical formats written to `tmp_path` (never the real data). A cell
+that raises fails the test. The notebooks must be stored without outputs or
+execution counts, and their first cell installs the package only in Colab.
 """
 
 import json
@@ -32,6 +32,8 @@ INSTALL_URL = f'git+https://github.com/{REPO}.git'
 # Seconds one notebook may take in smoke mode (each needs well under a
 # minute on a quiet 2-core machine; the bound leaves room for a busy one).
 SMOKE_SECONDS = 150
+# The data-folder variable: the package's (`tfp_gengs.datasets.DATA_DIR_ENV`).
+DATA_ENV = 'TFP_GENGS_DATA'
 
 
 def _read(name):
@@ -77,10 +79,30 @@ def test_first_cells_install_in_colab_only_and_read_the_smoke_switch(name):
   assert "os.environ.get('GENGS_SMOKE'" in parameters
   assert 'SMOKE' in parameters
   uses_data = any('gengs.datasets' in c for c in code)
-  assert uses_data == ("os.environ.get('GENGS_DATA_DIR')" in parameters)
+  assert uses_data == (f"os.environ.get('{DATA_ENV}')" in parameters)
   if uses_data:
     loads = [c for c in code if 'gengs.datasets.' in c]
     assert all('download=True' in c for c in loads if '(DATA_DIR' in c)
+
+
+@pytest.mark.parametrize('name', NOTEBOOKS)
+def test_notebook_reads_the_package_data_variable_and_says_it_downloads(
+    name):
+  # One name for the data folder: the package's `$TFP_GENGS_DATA` (the
+  # notebooks read a `GENGS_DATA_DIR` of their own).
+  text = (COLAB / f'{name}.ipynb').read_text()
+  assert 'GENGS_DATA_DIR' not in text
+  # A cell that downloads says so in a comment of its own.
+  for cell in _code_cells(_read(name)):
+    if 'download=True' in cell.source:
+      comments = [line for line in cell.source.splitlines()
+                  if line.lstrip().startswith('#')]
+      assert any('download' in line for line in comments), cell.source
+
+
+def test_package_and_notebooks_share_the_data_variable():
+  from tfp_gengs.datasets import _folder  # pylint: disable=g-import-not-at-top
+  assert _folder.DATA_DIR_ENV == DATA_ENV
 
 
 @pytest.mark.parametrize('name', NOTEBOOKS)
@@ -135,7 +157,7 @@ def smoke_data_dir(tmp_path_factory):
 
 def _run(name, data_dir, workdir):
   nb = _read(name)
-  env = dict(GENGS_SMOKE='1', GENGS_DATA_DIR=str(data_dir),
+  env = dict(GENGS_SMOKE='1', TFP_GENGS_DATA=str(data_dir),
              TF_CPP_MIN_LOG_LEVEL='3', TF_ENABLE_ONEDNN_OPTS='0',
              MPLBACKEND='module://matplotlib_inline.backend_inline',
              PYTHONPATH=os.pathsep.join(
