@@ -89,7 +89,7 @@ def test_first_cells_install_in_colab_only_and_read_the_smoke_switch(name):
 def test_notebook_reads_the_package_data_variable_and_says_it_downloads(
     name):
   # One name for the data folder: the package's `$TFP_GENGS_DATA` (the
-  # notebooks read a `GENGS_DATA_DIR` of their own).
+  # notebooks used to read a `GENGS_DATA_DIR` of their own).
   text = (COLAB / f'{name}.ipynb').read_text()
   assert 'GENGS_DATA_DIR' not in text
   # A cell that downloads says so in a comment of its own.
