@@ -518,6 +518,15 @@ class GenGSLayer(keras.layers.Layer):
     if '1' in store:
       self.seed_generator.state.assign(store['1'])
 
+  @classmethod
+  def from_config(cls, config):
+    """Also reads configs saved before `gradient` (`straight_through`)."""
+    config = dict(config)
+    if 'straight_through' in config and 'gradient' not in config:
+      config['gradient'] = ('straight_through'
+                            if config.pop('straight_through') else 'relaxed')
+    return super().from_config(config)
+
   def get_config(self):
     config = super().get_config()
     config.update(
