@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfp_gengs.experiments import data_folder
 from tfp_gengs.experiments import topic_model
 from tfp_gengs.experiments import topic_model_evaluation as evaluation
 from tfp_gengs.experiments import topic_model_networks as networks
@@ -332,3 +333,50 @@ def test_command_line_grid_writes_runs_and_table(tmp_path, corpus_dir):
   expected = f'{np.mean(seeds):.1f} ± {np.std(seeds, ddof=1):.1f}'
   assert f'| NVPDEF | implicit | hard | {expected} | 2 |' in table
   assert '| NVDM | — | gaussian |' in table
+
+
+# ----------------------------------------------------------------------------
+# The data folder: recorded without the machine's path; a clear exit without
+# ----------------------------------------------------------------------------
+
+
+def test_results_record_the_data_folder_as_given_or_as_the_variable(
+    tmp_path, corpus, corpus_dir, monkeypatch):
+  monkeypatch.setenv('TFP_GENGS_DATA', str(tmp_path / 'data'))
+  config = _config(tmp_path / 'run', 'nvdm', 'implicit', corpus_dir,
+                   epochs=2, data_dir=str(tmp_path / 'data'),
+                   stop_after_steps=15)           # 12 steps per epoch
+  with pytest.raises(topic_model.Interrupted):
+    topic_model.run(config, corpus=corpus, log=_quiet)
+  with open(tmp_path / 'run' / 'checkpoints' / 'state.json') as f:
+    assert json.load(f)['settings']['data_dir'] == '$TFP_GENGS_DATA'
+  # Resuming with the folder spelled otherwise (relative) still resumes,
+  # and records it the same way.
+  monkeypatch.chdir(tmp_path)
+  results = topic_model.run(
+      _config(tmp_path / 'run', 'nvdm', 'implicit', corpus_dir, epochs=2,
+              data_dir='data', resume=True), corpus=corpus, log=_quiet)
+  assert results['sessions'] == 2
+  with open(tmp_path / 'run' / 'results.json') as f:
+    assert json.load(f)['settings']['data_dir'] == '$TFP_GENGS_DATA'
+  monkeypatch.delenv('TFP_GENGS_DATA')
+  assert data_folder.setting('data') == 'data'
+  assert data_folder.setting(None) == '~/.cache/tfp_gengs'
+  assert data_folder.setting(str(tmp_path / 'data')) == 'data'
+  assert data_folder.setting('~/data') == '~/data'
+
+
+def test_command_line_without_data_says_where_and_exits_2(tmp_path):
+  missing = tmp_path / 'nonexistent'
+  (tmp_path / 'home').mkdir()
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', HOME=str(tmp_path / 'home'),
+             TFP_GENGS_DATA=str(missing))
+  done = subprocess.run(
+      [sys.executable, '-m', 'tfp_gengs.experiments.topic_model', '--quick',
+       f'--output_dir={tmp_path / "out"}'],
+      capture_output=True, text=True, env=env, timeout=300, check=False)
+  assert done.returncode == 2, done.stderr[-3000:]
+  assert 'Traceback' not in done.stderr, done.stderr[-3000:]
+  assert f'The data folder {missing} ($TFP_GENGS_DATA)' in done.stderr
+  assert '--data_dir=DIR' in done.stderr
+  assert 'export TFP_GENGS_DATA=DIR' in done.stderr

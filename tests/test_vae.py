@@ -292,6 +292,43 @@ def test_command_line_grid_writes_runs_and_table(tmp_path, data):
   assert 'GenGS (Im.)' in table and 'RF*' in table and 'not run' not in table
 
 
+def test_command_line_without_data_says_where_and_exits_2(tmp_path):
+  # Neither --data_dir nor $TFP_GENGS_DATA, and an empty home: the default
+  # folder ~/.cache/tfp_gengs is named.
+  home = tmp_path / 'home'
+  home.mkdir()
+  env = {k: v for k, v in os.environ.items() if k != 'TFP_GENGS_DATA'}
+  env.update(TF_CPP_MIN_LOG_LEVEL='3', HOME=str(home))
+  done = subprocess.run(
+      [sys.executable, '-m', 'tfp_gengs.experiments.vae', '--quick',
+       f'--output_dir={tmp_path / "out"}'],
+      capture_output=True, text=True, env=env, timeout=300, check=False)
+  assert done.returncode == 2, done.stderr[-3000:]
+  assert 'Traceback' not in done.stderr, done.stderr[-3000:]
+  folder = home / '.cache' / 'tfp_gengs'
+  assert f'The data folder {folder} (the default' in done.stderr
+  assert 'binarized_mnist' in done.stderr
+  assert '--data_dir=DIR' in done.stderr
+  assert 'export TFP_GENGS_DATA=DIR' in done.stderr
+
+
+def test_results_record_the_data_folder_not_the_machine_path(
+    tmp_path, data, monkeypatch):
+  monkeypatch.setenv('TFP_GENGS_DATA', str(tmp_path / 'data'))
+  config = vae.Config(output_dir=str(tmp_path / 'run'),
+                      data_dir=str(tmp_path / 'data'),
+                      **dict(TINY, epochs=1))
+  results = vae.run(config, data=data, log=_quiet)
+  assert results['settings']['data_dir'] == '$TFP_GENGS_DATA'
+  with open(tmp_path / 'run' / 'results.json') as f:
+    assert json.load(f)['settings']['data_dir'] == '$TFP_GENGS_DATA'
+  # A finished run is recognised whatever the spelling of its data folder
+  # (an older run recorded the absolute path).
+  saved = dict(results['settings'], data_dir='/some/machine/data')
+  assert vae._same_settings(saved, dataclasses.replace(
+      config, data_dir=None).resolved())
+
+
 def test_table_averages_seeds_only_within_one_protocol():
   """Seeds of one protocol are averaged (mean ± std); another schedule or
   number of epochs is its own row, never mixed in."""

@@ -75,6 +75,7 @@ import tensorflow.compat.v2 as tf
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import common_flags
+from tfp_gengs.experiments import data_folder
 from tfp_gengs.experiments import epoch_loop
 from tfp_gengs.experiments import output
 from tfp_gengs.experiments import plots
@@ -188,7 +189,10 @@ def load_corpus(config):
                    for part in ('train', 'test'))
     source = os.path.abspath(config.corpus_dir)
   else:
-    splits = datasets.twenty_newsgroups(config.data_dir)
+    try:
+      splits = datasets.twenty_newsgroups(config.data_dir)
+    except FileNotFoundError as e:
+      raise data_folder.missing(e, config.data_dir, '20news') from e
     train, test, vocabulary = splits.train, splits.test, splits.vocabulary
     source = '20 Newsgroups (NVDM format, 1,995 words)'
   train, valid = datasets.split_validation(train, config.valid_size, seed=0)
@@ -197,6 +201,17 @@ def load_corpus(config):
 
 
 _seed = epoch_loop.seed
+
+
+def _settings(config, window):
+  """Every setting, as `results.json` and the checkpoints record them.
+
+  The data folder is recorded as `data_folder.setting` writes it
+  (`$TFP_GENGS_DATA`, or the folder as given), never as this machine's
+  absolute path.
+  """
+  return dict(dataclasses.asdict(config), window=list(window),
+              data_dir=data_folder.setting(config.data_dir))
 
 
 def run_label(config):
@@ -275,8 +290,7 @@ def run(config, corpus=None, log=None):
     train = train[:config.train_documents]
   model, window, trainer, trackables = _build(
       config, dataclasses.replace(corpus, train=train))
-  settings = dataclasses.asdict(config)
-  settings['window'] = list(window)
+  settings = _settings(config, window)
   ckpt = checkpointing.EpochCheckpoint(
       os.path.join(out.root, 'checkpoints'), settings, trackables,
       best=dict(model=model.model), ignore=_RESUMABLE)
@@ -370,7 +384,7 @@ def _finish(config, model, evaluator, ckpt, state, history, corpus, window,
                          label, config.is_gengs)
   return dict(
       label=label,
-      settings=dict(dataclasses.asdict(config), window=list(window)),
+      settings=_settings(config, window),
       settings_explained=report.explained(config, window, corpus),
       paper=report.PAPER.get(config.model),
       data=dict(source=corpus.source, train_documents=len(corpus.train),
@@ -472,7 +486,8 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # TF's checkpoint INFO lines
   configs = configs_from_flags()
-  records = [run(config) for config in configs]
+  with data_folder.exit_if_missing():  # no data: a message and status 2
+    records = [run(config) for config in configs]
   if len(configs) > 1:
     output.OutputFolder(FLAGS.output_dir).write_text(
         'table.md', report.grid_table(records))

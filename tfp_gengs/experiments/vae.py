@@ -95,6 +95,7 @@ import tensorflow.compat.v2 as tf
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.experiments import checkpointing
 from tfp_gengs.experiments import common_flags
+from tfp_gengs.experiments import data_folder
 from tfp_gengs.experiments import distribute
 from tfp_gengs.experiments import epoch_loop
 from tfp_gengs.experiments import output
@@ -255,16 +256,32 @@ def load_data(config):
       return tuple(np.asarray(f[k], np.float32)
                    for k in ('train', 'valid', 'test'))
   from tfp_gengs import datasets  # pylint: disable=g-import-not-at-top
-  if config.dataset == 'mnist':
-    splits = datasets.binarized_mnist(config.data_dir)
-    return splits.train, splits.valid, splits.test
-  splits = datasets.omniglot(config.data_dir)
+  try:
+    if config.dataset == 'mnist':
+      splits = datasets.binarized_mnist(config.data_dir)
+      return splits.train, splits.valid, splits.test
+    splits = datasets.omniglot(config.data_dir)
+  except FileNotFoundError as e:
+    raise data_folder.missing(
+        e, config.data_dir,
+        'binarized_mnist' if config.dataset == 'mnist' else 'omniglot') from e
   train, valid = datasets.split_validation(splits.train, config.valid_size,
                                            seed=0)
   return train, valid, splits.test
 
 
 _seed = epoch_loop.seed
+
+
+def _settings(config, window):
+  """Every setting, as `results.json` and the checkpoints record them.
+
+  The data folder is recorded as `data_folder.setting` writes it
+  (`$TFP_GENGS_DATA`, or the folder as given), never as this machine's
+  absolute path.
+  """
+  return dict(dataclasses.asdict(config), window=window,
+              data_dir=data_folder.setting(config.data_dir))
 
 
 def _same_settings(saved, config):
@@ -365,8 +382,7 @@ def run(config, data=None, log=None):
   valid, test = np.asarray(valid, np.float32), np.asarray(test, np.float32)
 
   vae, window, trainer, trackables = _build(config, train, strategy)
-  settings = dataclasses.asdict(config)
-  settings['window'] = window
+  settings = _settings(config, window)
   ckpt = checkpointing.EpochCheckpoint(
       os.path.join(out.root, 'checkpoints'), settings,
       trackables, best=dict(model=vae.model), ignore=_RESUMABLE,
@@ -483,7 +499,7 @@ def _finish(config, vae, evaluator, ckpt, state, history, test, window,
   seconds = [h['train_seconds'] for h in history]
   return dict(
       label=label,
-      settings=dict(dataclasses.asdict(config), window=window),
+      settings=_settings(config, window),
       settings_explained=_explained(config, window, test.shape[1]),
       window=window,
       paper=vae_report.paper_value(config.dataset, config.prior,
@@ -606,8 +622,9 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)
   if not FLAGS.report_only:
     configs = configs_from_flags()
-    for config in configs:
-      run(config)
+    with data_folder.exit_if_missing():  # no data: a message and status 2
+      for config in configs:
+        run(config)
     if len(configs) == 1 and not FLAGS.grid:
       return
   records = vae_report.collect(FLAGS.output_dir)
