@@ -114,6 +114,8 @@ LAYER_GRADIENTS = {
     'gumbel_rao': 'gumbel_rao', 'deterministic': 'relaxed',
 }
 GENGS_METHODS = tuple(LAYER_GRADIENTS)
+# What `--finetune_estimator` may switch a GenGS run to for its last epochs.
+FINETUNE_ESTIMATORS = ('gengs_st', 'reinmax', 'gumbel_rao')
 EAT_METHODS = ('eat_cubic', 'eat_sigmoid')   # the Poisson layer's relaxation
 BASELINES = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*')
 ESTIMATORS = GENGS_METHODS + EAT_METHODS + BASELINES
@@ -162,6 +164,12 @@ class Config:
   tau_update_every: int = 1
   kl_warmup_epochs: int = 0
   st_finetune_epochs: int = 0
+  finetune_estimator: str = ''
+  finetune_epochs: int = 0
+  lr_decay_rate: float = 1.
+  lr_decay_steps: int = 1000
+  encoder_init: str = 'zeros'
+  rate_link: str = 'exp'
   rf_samples: int = 2
   vimco_samples: int = 5
   train_examples: int = 0
@@ -188,7 +196,35 @@ class Config:
       raise ValueError(f'Unknown dataset {self.dataset!r}; choose from '
                        f'{DATASETS}.')
     inference = vae_report.OWN_POSTERIOR.get(self.estimator, self.inference)
-    return dataclasses.replace(self, inference=inference or 'implicit',
+    inference = inference or 'implicit'
+    if self.finetune_epochs or self.finetune_estimator:
+      if self.finetune_estimator not in FINETUNE_ESTIMATORS:
+        raise ValueError(f'--finetune_estimator must be one of '
+                         f'{FINETUNE_ESTIMATORS} (with --finetune_epochs > 0);'
+                         f' got {self.finetune_estimator!r}.')
+      if self.estimator not in ('gengs_implicit', 'gengs_explicit'):
+        raise ValueError('--finetune_estimator fine-tunes a GenGS run '
+                         '(gengs_implicit, gengs_explicit); got --estimator='
+                         f'{self.estimator}.')
+      if not 0 < self.finetune_epochs <= self.epochs:
+        raise ValueError(f'--finetune_epochs must be in [1, --epochs='
+                         f'{self.epochs}]; got {self.finetune_epochs}.')
+    if not 0. < self.lr_decay_rate <= 1. or self.lr_decay_steps < 1:
+      raise ValueError('--lr_decay_rate must be in (0, 1] and '
+                       f'--lr_decay_steps >= 1; got {self.lr_decay_rate}, '
+                       f'{self.lr_decay_steps}.')
+    if self.encoder_init not in vae_model.ENCODER_INITS:
+      raise ValueError(f'--encoder_init must be one of '
+                       f'{vae_model.ENCODER_INITS}; got {self.encoder_init!r}.')
+    if self.rate_link not in vae_model.RATE_LINKS:
+      raise ValueError(f'--rate_link must be one of {vae_model.RATE_LINKS}; '
+                       f'got {self.rate_link!r}.')
+    if self.rate_link != 'exp' and not (
+        inference == 'explicit' and self.prior.startswith('poisson')):
+      raise ValueError('--rate_link=softplus is for the explicit Poisson '
+                       f'posterior; got --inference={inference} --prior='
+                       f'{self.prior}.')
+    return dataclasses.replace(self, inference=inference,
                                hidden=tuple(int(h) for h in self.hidden))
 
 
@@ -232,6 +268,14 @@ def _explained(config, window, data_dim):
       ('straight-through fine-tuning', f'last {c.st_finetune_epochs} '
        'epochs' if c.st_finetune_epochs else 'off', 'GenGS Ex./Im. and EAT; '
        'closes the relaxed/hard gap'),
+      ('hard-sample fine-tuning', f'{c.finetune_estimator}, last '
+       f'{c.finetune_epochs} epochs' if c.finetune_epochs else 'off',
+       'GenGS Ex./Im.: exact outcomes forward in the last epochs'),
+      ('learning-rate decay', f'x{c.lr_decay_rate:g} every '
+       f'{c.lr_decay_steps} steps' if c.lr_decay_rate < 1. else 'off',
+       'Jang et al.\'s reference decays it'),
+      ('encoder output', f'bias {c.encoder_init}, rate link {c.rate_link}',
+       '\'prior\': starts q at the prior'),
       ('RF* / VIMCO samples', f'{c.rf_samples} / {c.vimco_samples} '
        '(VIMCO on the k-sample bound)', 'paper: VIMCO(5)'),
       ('model selection', f'lowest validation -ELBO, hard samples, S = '
@@ -293,6 +337,8 @@ def _same_settings(saved, config):
 
 def _gradient_of_epoch(config, epoch):
   """The latent layer's `gradient` in `epoch` (0-based)."""
+  if config.finetune_epochs and epoch >= config.epochs - config.finetune_epochs:
+    return LAYER_GRADIENTS[config.finetune_estimator]
   if (config.estimator in _FINETUNED and
       epoch >= config.epochs - config.st_finetune_epochs):
     return 'straight_through'
@@ -324,7 +370,8 @@ def _build(config, train, strategy):
         inference_output=('mean' if config.estimator == 'deterministic'
                           else 'sample'),
         seed=config.seed, data_dim=train.shape[1],
-        pixel_mean=train.mean(0),
+        pixel_mean=train.mean(0), encoder_init=config.encoder_init,
+        rate_link=config.rate_link,
         relaxation=(config.estimator if config.estimator in EAT_METHODS
                     else 'gengs'))
     estimator = None
@@ -337,7 +384,12 @@ def _build(config, train, strategy):
           rf_samples=config.rf_samples, vimco_samples=config.vimco_samples)
       objective = vae_training.EstimatorObjective(
           vae, estimator, k_sample_bound=config.estimator == 'VIMCO')
-    optimizer = keras.optimizers.Adam(config.learning_rate)
+    learning_rate = config.learning_rate
+    if config.lr_decay_rate < 1.:   # x rate every `lr_decay_steps` steps
+      learning_rate = keras.optimizers.schedules.ExponentialDecay(
+          learning_rate, config.lr_decay_steps, config.lr_decay_rate,
+          staircase=True)
+    optimizer = keras.optimizers.Adam(learning_rate)
   trainer = vae_training.Trainer(objective, vae.network_variables, optimizer,
                                  strategy)
   per_replica = config.batch_size // strategy.num_replicas_in_sync
@@ -401,7 +453,8 @@ def run(config, data=None, log=None):
     if _gradient_of_epoch(config, epoch) != vae.latent.gradient:
       vae.latent.gradient = _gradient_of_epoch(config, epoch)
       trainer.retrace()
-      log(f'Epoch {epoch + 1}: straight-through GenGS from here on.')
+      log(f'Epoch {epoch + 1}: gradient {vae.latent.gradient!r} from here '
+          'on.')
     vae.latent.seed_generator.state.assign(tf.constant(
         _seed(epoch_loop.LAYER, config.seed, epoch),
         vae.latent.seed_generator.state.dtype))
@@ -568,6 +621,23 @@ def _define_flags():
   flags.DEFINE_integer('st_finetune_epochs', d.st_finetune_epochs,
                        'GenGS Ex./Im., EAT: train the last N epochs '
                        'straight-through (hard forward values; 0: off).')
+  flags.DEFINE_string('finetune_estimator', d.finetune_estimator,
+                      'GenGS Ex./Im.: train the last --finetune_epochs '
+                      f'epochs with one of {",".join(FINETUNE_ESTIMATORS)} '
+                      '(hard forward values).')
+  flags.DEFINE_integer('finetune_epochs', d.finetune_epochs,
+                       'Epochs of --finetune_estimator (0: off).')
+  flags.DEFINE_float('lr_decay_rate', d.lr_decay_rate, 'Multiply the '
+                     'learning rate by this every --lr_decay_steps steps '
+                     '(1: constant).')
+  flags.DEFINE_integer('lr_decay_steps', d.lr_decay_steps,
+                       'Steps between learning-rate decays.')
+  flags.DEFINE_enum('encoder_init', d.encoder_init, vae_model.ENCODER_INITS,
+                    'Encoder output bias: zeros, or the prior (q starts at '
+                    'the prior).')
+  flags.DEFINE_enum('rate_link', d.rate_link, vae_model.RATE_LINKS,
+                    'Explicit Poisson posterior: rate = exp(h) or '
+                    'softplus(h).')
   flags.DEFINE_integer('rf_samples', d.rf_samples, 'RF* samples.')
   flags.DEFINE_integer('vimco_samples', d.vimco_samples, 'VIMCO samples.')
   flags.DEFINE_integer('train_examples', d.train_examples,

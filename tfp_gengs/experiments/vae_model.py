@@ -44,7 +44,11 @@ from tensorflow_probability.python.distributions import poisson
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.distributions import windows
 
-__all__ = ['PRIORS', 'Prior', 'VAE', 'build_vae']
+__all__ = ['ENCODER_INITS', 'PRIORS', 'Prior', 'RATE_LINKS', 'VAE',
+           'SoftplusLogRate', 'build_vae']
+
+ENCODER_INITS = ('zeros', 'prior')
+RATE_LINKS = ('exp', 'softplus')
 
 # label; distribution(dtype) -> the TFP prior; layer(high, **kw) -> its layer.
 Prior = collections.namedtuple('Prior', ['label', 'distribution', 'layer'])
@@ -82,6 +86,34 @@ PRIORS = collections.OrderedDict([
     ('negbin3.5', _negative_binomial(3., .5)),
     ('negbin5.3', _negative_binomial(5., .3)),
 ])
+
+
+@keras.saving.register_keras_serializable(package='tfp_gengs_vae')
+class SoftplusLogRate(keras.layers.Layer):
+  """`h -> log(softplus(h))`: a Poisson rate `softplus(h)` given to a
+  layer that reads log-rates (the `rate_link='softplus'` encoder head)."""
+
+  def call(self, h):
+    return tf.math.log(tf.math.softplus(h) + 1e-30)
+
+
+def _output_bias(prior, inference, latent, rate_link, width):
+  """Encoder output bias at which `q` is the prior (`encoder_init='prior'`).
+
+  Explicit: the family's unconstrained parameter (log-rate, or the inverse
+  softplus of the rate; logits of the success probability). Implicit: the
+  prior's `log pi` over the window, repeated for every latent dimension.
+  """
+  if inference == 'implicit':
+    log_pi = np.asarray(latent.prior_spec.log_pi, np.float64).ravel()
+    return np.resize(log_pi, [width])
+  distribution = prior.distribution(tf.float64)
+  if isinstance(distribution, poisson.Poisson):
+    rate = float(distribution.rate_parameter())
+    value = np.log(np.expm1(rate)) if rate_link == 'softplus' else np.log(rate)
+  else:
+    value = float(distribution.logits_parameter())
+  return np.full([width], value)
 
 
 class VAE:
@@ -153,7 +185,8 @@ def _mlp(units, activation, out_units, name, output_bias=None):
 def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
               activation='relu', tail_mass=1e-6, temperature=1.,
               gradient='relaxed', inference_output='sample', seed=0,
-              data_dim=784, pixel_mean=None, relaxation='gengs'):
+              data_dim=784, pixel_mean=None, relaxation='gengs',
+              encoder_init='zeros', rate_link='exp'):
   """The VAE for one of `PRIORS` and an inference mode.
 
   Args:
@@ -176,6 +209,10 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
       `'eat_cubic'` / `'eat_sigmoid'` with explicit inference and a Poisson
       prior: the window becomes `{0..K}`, see
       `tfp_gengs.layers.eat_relaxation`).
+    encoder_init: `'zeros'` (the encoder's output bias) or `'prior'` (the
+      bias at which the posterior is the prior).
+    rate_link: explicit Poisson posterior: `'exp'` (the encoder outputs the
+      log-rate) or `'softplus'` (rate `softplus(h)`).
 
   Returns:
     `(VAE, window info dict)`.
@@ -199,9 +236,13 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
   low, high = latent.prior_spec.low, latent.prior_spec.high  # EAT: {0..K}
   tail = float(distribution.survival_function(tf.constant(high, tf.float64)))
   n = latent.num_outcomes
-  encoder = _mlp(hidden, activation,
-                 latent_dims * (n if inference == 'implicit' else 1),
-                 'encoder')
+  width = latent_dims * (n if inference == 'implicit' else 1)
+  bias = None
+  if encoder_init == 'prior':
+    bias = _output_bias(prior, inference, latent, rate_link, width)
+  encoder = _mlp(hidden, activation, width, 'encoder', bias)
+  if rate_link == 'softplus':
+    encoder.add(SoftplusLogRate(name='encoder_softplus_log_rate'))
   output_bias = None
   if pixel_mean is not None:
     p = np.clip(np.asarray(pixel_mean, np.float64), 1e-3, 1. - 1e-3)

@@ -1,0 +1,98 @@
+"""The VAE study's hard-sample methods and training levers (issue 18):
+`reinmax` / `gumbel_rao` layer methods, `--finetune_estimator`, learning-rate
+decay, the encoder's prior initialisation and the softplus rate link."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_gengs.experiments import vae
+from tfp_gengs.experiments import vae_model
+import vae_toy  # noqa: E402  (tests/vae_toy.py)
+
+TINY = vae_toy.TINY
+
+
+def _quiet(line):
+  del line
+
+
+@pytest.fixture(scope='module')
+def data():
+  return vae_toy.toy_data()
+
+
+@pytest.mark.parametrize('estimator,inference', [
+    ('reinmax', 'implicit'), ('gumbel_rao', 'explicit')])
+def test_hard_sample_methods_train_on_exact_outcomes(tmp_path, data,
+                                                     estimator, inference):
+  config = vae.Config(output_dir=str(tmp_path), estimator=estimator,
+                      inference=inference, **TINY)
+  results = vae.run(config, data=data, log=_quiet)
+  losses = [h['train_loss'] for h in results['history']]
+  assert losses[-1] < 0.9 * losses[0], losses
+  assert all(h['straight_through'] for h in results['history'])
+  assert results['settings']['inference'] == inference
+  assert vae.run_folder_name(config).endswith(
+      f'{estimator}{"-explicit" if inference == "explicit" else ""}-s0')
+
+
+def test_finetune_estimator_switches_the_layer_gradient(tmp_path, data):
+  config = vae.Config(output_dir=str(tmp_path), estimator='gengs_implicit',
+                      finetune_estimator='reinmax', finetune_epochs=1,
+                      **dict(TINY, epochs=2))
+  assert [vae._gradient_of_epoch(config, e) for e in range(2)] == [  # pylint: disable=protected-access
+      'relaxed', 'reinmax']
+  results = vae.run(config, data=data, log=_quiet)
+  assert [h['straight_through'] for h in results['history']] == [False,
+                                                                  True]
+
+
+@pytest.mark.parametrize('changes,match', [
+    (dict(finetune_estimator='StoRB*', finetune_epochs=1),
+     '--finetune_estimator'),
+    (dict(finetune_estimator='reinmax', finetune_epochs=0),
+     '--finetune_epochs'),
+    (dict(estimator='RF*', finetune_estimator='reinmax', finetune_epochs=1),
+     'fine-tunes a GenGS run'),
+    (dict(lr_decay_rate=0.), '--lr_decay_rate'),
+    (dict(encoder_init='ones'), '--encoder_init'),
+    (dict(rate_link='softplus'), 'explicit Poisson posterior'),
+    (dict(rate_link='softplus', inference='explicit', estimator='gengs_st',
+          prior='geometric.5'), 'explicit Poisson posterior'),
+])
+def test_bad_lever_settings_are_named(changes, match):
+  with pytest.raises(ValueError, match=match):
+    dataclasses.replace(vae.Config(), **changes).resolved()
+
+
+def test_learning_rate_decays_in_steps(tmp_path, data):
+  config = vae.Config(output_dir=str(tmp_path), estimator='gengs_implicit',
+                      lr_decay_rate=0.5, lr_decay_steps=10,
+                      **dict(TINY, epochs=1))
+  model, _, trainer, trackables = vae._build(  # pylint: disable=protected-access
+      config.resolved(), data[0], tf.distribute.get_strategy())
+  del model, trainer
+  optimizer = trackables['optimizer']
+  schedule = optimizer._learning_rate  # pylint: disable=protected-access
+  np.testing.assert_allclose(
+      [float(schedule(s)) for s in (0, 9, 10, 25)],
+      [1e-2, 1e-2, 5e-3, 2.5e-3], rtol=1e-6)
+
+
+@pytest.mark.parametrize('inference,rate_link', [
+    ('explicit', 'exp'), ('explicit', 'softplus'), ('implicit', 'exp')])
+def test_encoder_prior_init_starts_the_posterior_at_the_prior(inference,
+                                                              rate_link):
+  model, _ = vae_model.build_vae('poisson2', inference, latent_dims=3,
+                                 hidden=(8,), data_dim=16,
+                                 encoder_init='prior', rate_link=rate_link)
+  out = model.encoder.get_layer('encoder_out')
+  kernel, bias = out.get_weights()
+  out.set_weights([np.zeros_like(kernel), bias])  # only the bias speaks
+  q = model.posterior(tf.ones([2, 16]))
+  np.testing.assert_allclose(model.kl(q), 0., atol=1e-5)
+  if rate_link == 'softplus':
+    np.testing.assert_allclose(np.log1p(np.exp(bias)), 2., rtol=1e-6)
