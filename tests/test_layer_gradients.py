@@ -214,3 +214,46 @@ def test_bad_gradient_settings_are_named(kwargs, match):
     warnings.simplefilter('ignore', DeprecationWarning)
     with pytest.raises(ValueError, match=match):
       gengs.layers.GenGSPoissonLayer(2., high=9, **kwargs)
+
+
+# ----------------------------------------------------------------------------
+# layer.sample_posterior: what evaluations ask the layer for
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('inference', ['explicit', 'implicit'])
+def test_sample_posterior_gives_common_noise_relaxed_and_exact_samples(
+    inference):
+  layer = gengs.layers.GenGSPoissonLayer(2., high=9, inference=inference,
+                                         temperature=.6, seed=2)
+  width = 3 if inference == 'explicit' else 3 * 10
+  h = tf.random.stateless_normal([5, width], (3, 3))
+  q, relaxed, hard = layer.sample_posterior(h, num_samples=4, seed=(7, 8))
+  np.testing.assert_allclose(q.probs_parameter(),
+                             layer.posterior(h).probs_parameter(), rtol=1e-6)
+  assert relaxed.shape == hard.shape == [4, 5, 3]
+  assert np.all(np.isin(hard.numpy(), np.arange(10.)))
+  # The relaxed distribution's own draws for the seed, at the layer's tau.
+  rel = gengs.RelaxedTruncatedDiscrete.from_truncated(q, 0.6)
+  np.testing.assert_allclose(relaxed, rel.sample(4, seed=(7, 8)), rtol=1e-5,
+                             atol=1e-6)
+  st = gengs.RelaxedTruncatedDiscrete.from_truncated(q, 0.6,
+                                                     straight_through=True)
+  np.testing.assert_array_equal(hard, st.sample(4, seed=(7, 8)))
+  assert not layer.losses       # an evaluation adds no KL loss
+
+
+def test_sample_posterior_of_an_eat_layer_uses_its_arrivals():
+  layer = gengs.layers.GenGSPoissonLayer(2., tail_mass=1e-6,
+                                         relaxation='eat_cubic',
+                                         temperature=.3, seed=1)
+  h = tf.math.log(tf.constant([[0.5, 2., 6.]]))
+  q, relaxed, hard = layer.sample_posterior(h, num_samples=4000,
+                                            seed=(1, 2))
+  k = layer.num_arrivals
+  assert np.all(np.isin(hard.numpy(), np.arange(k + 1.)))
+  assert np.all(relaxed.numpy() >= 0.) and np.all(relaxed.numpy() <= k)
+  # min(N, K) has the law of q: its mean is q's mean (5 standard errors).
+  mean, std = hard.numpy().mean(0)[0], hard.numpy().std(0)[0]
+  np.testing.assert_array_less(np.abs(mean - q.mean().numpy()[0]),
+                               5 * std / np.sqrt(4000))

@@ -55,7 +55,6 @@ from tfp_gengs import layers as gengs_layers
 from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import truncated_log_pmf
 from tfp_gengs.distributions import windows
-from tfp_gengs.experiments import vae_evaluation
 
 __all__ = ['MODELS', 'TopicModel', 'NVPDEF', 'StackedNVPDEF', 'NVDM',
            'poisson_window', 'log_softplus', 'word_log_frequencies',
@@ -230,13 +229,12 @@ class NVPDEF(TopicModel):
     `T(softmax((log pi + g) / tau))` and its straight-through forward value
     `c_argmax(log pi + g)`, an exact draw of `q` (every latent an outcome).
     """
-    q = self.latent.posterior(self.head(self.encoder(x)))
+    q, relaxed, hard = self.latent.sample_posterior(
+        self.head(self.encoder(x)), temperature, num_samples, seed)
     kl = tf.reduce_sum(
         kullback_leibler.categorical_kl(q.logits_parameter(),
         self.latent.prior().logits_parameter()),
         axis=-1)
-    relaxed, hard = vae_evaluation.sample_latents(q, temperature,
-                                                  num_samples, seed)
     out = dict(relaxed=self.negative_log_likelihood(x, relaxed) + kl,
                hard=self.negative_log_likelihood(x, hard) + kl)
     if keep_samples:
@@ -322,17 +320,17 @@ class StackedNVPDEF(NVPDEF):
 
   def neg_elbo(self, x, temperature, num_samples, seed, keep_samples=False):
     """As `NVPDEF.neg_elbo`; the lower KL uses the same sample's `z1`."""
-    q = self.posteriors(x)
-    kl1 = tf.reduce_sum(kullback_leibler.categorical_kl(
-        q['upper'].logits_parameter(),
-        self.upper.prior().logits_parameter()), axis=-1)
+    h = self.encoder(x)
     seed = tf.convert_to_tensor(seed, tf.int32)
-    z1_relaxed, z1_hard = vae_evaluation.sample_latents(
-        q['upper'], temperature, num_samples,
+    q1, z1_relaxed, z1_hard = self.upper.sample_posterior(
+        self.upper_head(h), temperature, num_samples,
         tf.random.experimental.stateless_fold_in(seed, 1))
-    z2_relaxed, z2_hard = vae_evaluation.sample_latents(
-        q['latent'], temperature, num_samples, seed)
-    logits = q['latent'].logits_parameter()
+    q2, z2_relaxed, z2_hard = self.latent.sample_posterior(
+        self.head(h), temperature, num_samples, seed)
+    kl1 = tf.reduce_sum(kullback_leibler.categorical_kl(
+        q1.logits_parameter(), self.upper.prior().logits_parameter()),
+        axis=-1)
+    logits = q2.logits_parameter()
     out = dict(
         relaxed=(self.negative_log_likelihood(x, z2_relaxed) + kl1 +
                  self.lower_kl(logits, z1_relaxed)),

@@ -31,9 +31,7 @@ above.
 import numpy as np
 import tensorflow.compat.v2 as tf
 
-from tfp_gengs.distributions import eat_poisson
-from tfp_gengs.distributions import relaxed_truncated_discrete
-from tfp_gengs.layers import eat_relaxation
+import tfp_gengs
 
 __all__ = ['sample_latents', 'layer_latents', 'Evaluator']
 
@@ -45,7 +43,7 @@ def sample_latents(q, temperature, num_samples, seed):
   the same seed; the hard one is its straight-through forward value, an
   exact sample of `q` (every value an outcome).
   """
-  rel = relaxed_truncated_discrete.RelaxedTruncatedDiscrete
+  rel = tfp_gengs.RelaxedTruncatedDiscrete
   relaxed = rel.from_truncated(q, temperature).sample(num_samples, seed=seed)
   hard = rel.from_truncated(q, temperature, straight_through=True).sample(
       num_samples, seed=seed)
@@ -55,25 +53,12 @@ def sample_latents(q, temperature, num_samples, seed):
 def layer_latents(latent, h, temperature, num_samples, seed):
   """`(q, relaxed, hard)` for the latent layer's input `h`, common noise.
 
-  `q = latent.posterior(h)`; the samples `[S] + q.batch_shape` are those of
-  the relaxation the layer trains with: GenGS (`sample_latents`), or for an
-  EAT layer the relaxed count and its straight-through forward value
-  `min(N, K)` from the same arrivals (an exact sample of `q`).
+  The layer's `sample_posterior`: `q = latent.posterior(h)` and samples
+  `[S] + q.batch_shape` of the relaxation the layer trains with (GenGS, or
+  for an EAT layer the relaxed count and `min(N, K)` from the same
+  arrivals); the hard one is an exact sample of `q`.
   """
-  q = latent.posterior(h)
-  smoothing = eat_relaxation.smoothing_of(getattr(latent, 'relaxation',
-                                                  'gengs'))
-  if smoothing is None:
-    return (q,) + sample_latents(q, temperature, num_samples, seed)
-  log_rate = tf.cast(h, q.dtype)
-
-  def draw(straight_through):
-    return eat_poisson.relaxed_count(
-        log_rate, temperature, latent.num_arrivals, smoothing,
-        sample_shape=[num_samples], seed=seed,
-        straight_through=straight_through)
-
-  return q, draw(False), draw(True)
+  return tuple(latent.sample_posterior(h, temperature, num_samples, seed))
 
 
 class Evaluator:

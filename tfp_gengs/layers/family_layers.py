@@ -12,10 +12,10 @@ from typing import Any, Optional
 
 import keras
 
-from tfp_gengs.distributions import eat_poisson
 from tfp_gengs.layers import eat_relaxation
 from tfp_gengs.layers import gengs_layer
 from tfp_gengs.layers import prior_spec
+from tfp_gengs.layers import relaxations
 
 __all__ = [
     'GenGSPoissonLayer',
@@ -181,16 +181,9 @@ class GenGSPoissonLayer(_FamilyLayer):
         inference=inference, **kwargs)
     self.relaxation = relaxation
     self.num_arrivals = num_arrivals
-    self._smoothing = smoothing
-
-  def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
-                      gradient):
-    if self._smoothing is None:
-      return super()._relaxed_sample(x, log_pi, outcomes, temperature, seed,
-                                     gradient)
-    return eat_poisson.relaxed_count(
-        x, temperature, self.num_arrivals, self._smoothing, seed=seed,
-        straight_through=gradient == 'straight_through')
+    if smoothing is not None:
+      self._relaxation = relaxations.ExponentialArrivalRelaxation(
+          smoothing, num_arrivals, self.gradient)
 
   def get_config(self):
     config = super().get_config()

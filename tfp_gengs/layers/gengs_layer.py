@@ -1,5 +1,6 @@
 """GenGSLayer: a Keras 3 latent layer drawing relaxed GenGS samples."""
 
+import collections
 import math
 from typing import Any, Optional
 import warnings
@@ -13,14 +14,23 @@ from tfp_gengs.distributions import sample_gradients
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.internal import outcomes as outcomes_lib
 from tfp_gengs.layers import prior_spec
+from tfp_gengs.layers import relaxations
 
-__all__ = ['GenGSLayer', 'GRADIENTS', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS']
+__all__ = ['GenGSLayer', 'GRADIENTS', 'INFERENCE_MODES', 'INFERENCE_OUTPUTS',
+           'PosteriorSample']
 
 GRADIENTS = sample_gradients.GRADIENTS
 
 INFERENCE_MODES = ('explicit', 'implicit')
 INFERENCE_OUTPUTS = ('sample', 'straight_through', 'mean')
 _HALF_DTYPES = ('float16', 'bfloat16')
+
+
+class PosteriorSample(collections.namedtuple(
+    'PosteriorSample', ['posterior', 'relaxed', 'hard'])):
+  """`layer.sample_posterior(...)`: `q`, and relaxed and hard samples of it
+  from the same noise (the hard one an exact sample of `q`)."""
+  __slots__ = ()
 
 
 def check_choice(value, arg_name, choices):
@@ -258,8 +268,10 @@ class GenGSLayer(keras.layers.Layer):
     self._prior = spec
     self._initial_temperature = temperature
     self.inference = inference
-    self.gradient = gradient
-    self.gumbel_rao_samples = int(gumbel_rao_samples)
+    # The layer owns its sampler (`relaxations`); subclasses with another
+    # relaxation of the same posterior replace it.
+    self._relaxation = relaxations.GumbelSoftmaxRelaxation(
+        gradient, int(gumbel_rao_samples))
     self.kl_weight = kl_weight
     # Read by the compiled inference function at each call (see the class
     # docstring); a plain `tf.Variable`, not a Keras weight: it is part of
@@ -293,6 +305,23 @@ class GenGSLayer(keras.layers.Layer):
     check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
     self._inference_output = value
     self._inference_output_index.assign(INFERENCE_OUTPUTS.index(value))
+
+  @property
+  def gradient(self):
+    """The training sample's gradient (`GRADIENTS`); assignable (functions
+    already traced keep the old choice until traced again)."""
+    return self._relaxation.gradient
+
+  @gradient.setter
+  def gradient(self, value):
+    check_choice(value, 'gradient', self._relaxation.gradients)
+    self._relaxation.gradient = value
+
+  @property
+  def gumbel_rao_samples(self):
+    """`K` of `gradient='gumbel_rao'`."""
+    return getattr(self._relaxation, 'gumbel_rao_samples',
+                   sample_gradients.DEFAULT_GUMBEL_RAO_SAMPLES)
 
   @property
   def straight_through(self):
@@ -352,6 +381,45 @@ class GenGSLayer(keras.layers.Layer):
     logits = self._posterior_logits(tf.cast(inputs, dtype))
     return truncated_discrete.TruncatedDiscrete(
         tf.constant(self._prior.outcomes, dtype), logits=logits)
+
+  def sample_posterior(self, inputs: Any, temperature: Any = None,
+                       num_samples: int = 1,
+                       seed: Any = None) -> PosteriorSample:
+    """The posterior and `num_samples` relaxed and hard samples of it.
+
+    What an evaluation needs, from the layer's own relaxation (GenGS, or
+    EAT for an EAT Poisson layer): the relaxed value and its hard
+    counterpart from the same noise; the hard value is an exact sample of
+    the posterior (every latent an outcome of the window). Adds no loss.
+
+    Args:
+      inputs: what the layer is called on.
+      temperature: `tau` of the relaxed samples (default: the layer's
+        `temperature` weight).
+      num_samples: `S`, samples per input.
+      seed: a stateless seed (default: the layer's next seed).
+
+    Returns:
+      `PosteriorSample(posterior, relaxed, hard)`: a `TruncatedDiscrete`
+      with batch shape `[..., d]` and two `[S, ..., d]` tensors.
+    """
+    dtype = self._relaxation_dtype()
+    x = tf.cast(tf.convert_to_tensor(inputs), dtype)
+    self._parse_input_shape(x.shape)
+    log_pi = self._posterior_logits(x)
+    outcomes = tf.constant(self._prior.outcomes, dtype)
+    if temperature is None:
+      temperature = self.temperature.value
+    temperature = tf.cast(temperature, dtype)
+    seed = self._next_seed() if seed is None else seed
+
+    def draw(gradient):
+      return self._relaxation.sample(x, log_pi, outcomes, temperature, seed,
+                                     gradient, sample_shape=[num_samples])
+
+    return PosteriorSample(
+        truncated_discrete.TruncatedDiscrete(outcomes, logits=log_pi),
+        draw('relaxed'), draw('straight_through'))
 
   # --------------------------------------------------------------------------
   # Shapes
@@ -455,18 +523,6 @@ class GenGSLayer(keras.layers.Layer):
           seed, replica.replica_id_in_sync_group)
     return seed
 
-  def _relaxed_sample(self, x, log_pi, outcomes, temperature, seed,
-                      gradient):
-    """The reparameterized sample `[..., d]` over `log pi`.
-
-    `x` is the cast input; a subclass with another relaxation of the same
-    posterior (the Poisson layer's EAT option) overrides this.
-    """
-    del x  # GenGS reads the posterior through log pi
-    return sample_gradients.outcome_sample(
-        log_pi, temperature, outcomes, gradient, seed=seed,
-        num_samples=self.gumbel_rao_samples)
-
   def call(self, inputs, training=None):
     dtype = self._relaxation_dtype()
     x = tf.cast(inputs, dtype)
@@ -483,8 +539,8 @@ class GenGSLayer(keras.layers.Layer):
     seed = self._next_seed()
 
     def sample(gradient):
-      return self._relaxed_sample(x, log_pi, outcomes, temperature, seed,
-                                  gradient)
+      return self._relaxation.sample(x, log_pi, outcomes, temperature, seed,
+                                     gradient)
 
     if training:
       return sample(self.gradient)
