@@ -62,6 +62,9 @@ flags.DEFINE_list('modes', ['graph', 'xla'], 'Execution modes.')
 flags.DEFINE_bool('ablations', False, 'Also time the GenGS layer\'s pieces.')
 flags.DEFINE_integer('calls', 50, 'Calls per round of the layer ablation.')
 flags.DEFINE_bool('models', True, 'Time the whole models (the main table).')
+flags.DEFINE_list('gradients', [], 'Also time GenGSLayer(gradient=G) for '
+                  'each G (straight_through, reinmax, gumbel_rao): the '
+                  'hard-sample gradients of issue 18, as gengs_<G>.')
 flags.DEFINE_string('output', 'benchmarks/results/keras_step.md',
                     'Markdown report written here.')
 FLAGS = flags.FLAGS
@@ -176,11 +179,13 @@ def bottleneck(kind):
     return d * n, Deterministic(d, n)
   if kind == 'gaussian':
     return 2 * d, GaussianLatent(d)
-  if kind == 'gengs':
+  if kind == 'gengs' or kind.startswith('gengs_'):
     prior = gengs.TruncatedDiscrete(np.arange(n, dtype=np.float32),
                                     logits=prior_logits())
+    gradient = kind[len('gengs_'):] or 'relaxed'
     return d * n, gengs.layers.GenGSLayer(
-        prior, temperature=TEMPERATURE, inference='implicit', seed=0)
+        prior, temperature=TEMPERATURE, inference='implicit', seed=0,
+        gradient=gradient)
   pieces = dict(kl='kl' in kind, metric='metric' in kind,
                 noise='noise' in kind, seed='seed' in kind,
                 vartemp='vartemp' in kind, divide='divide' in kind,
@@ -270,7 +275,9 @@ def report(times, ablation_times, elapsed):
   command = (f'python -m benchmarks.keras_step --steps={FLAGS.steps} '
              f'--rounds={FLAGS.rounds} --modes={",".join(FLAGS.modes)}' +
              (f' --ablations --calls={FLAGS.calls}' if ablation_times else '')
-             + ('' if times else ' --nomodels'))
+             + ('' if times else ' --nomodels') +
+             (f' --gradients={",".join(FLAGS.gradients)}'
+              if FLAGS.gradients else ''))
   lines = [
       '# Keras training step: GenGS layer vs deterministic and Gaussian',
       '',
@@ -293,16 +300,21 @@ def report(times, ablation_times, elapsed):
         f'of {FLAGS.steps} steps, {FLAGS.rounds} interleaved rounds after a '
         'warm-up fit, seconds per 100 steps of the fastest round (median in '
         'brackets); ratio of the fastest rounds to `deterministic` in the '
-        'same mode. Target of issue 9: GenGS at most 1.10x.',
+        'same mode. Target of issue 9: GenGS at most 1.10x; `gengs_<G>` '
+        'is the layer with `gradient=G`, and its ratio to `gengs` (the '
+        'relaxed layer) is the hard-sample gradient\'s extra cost (issue '
+        '18: at most 1.10x).',
         '',
-        '| bottleneck | mode | s / 100 steps | ratio |',
-        '|---|---|---|---|',
+        '| bottleneck | mode | s / 100 steps | ratio | ratio to gengs |',
+        '|---|---|---|---|---|',
     ]
-    for kind in ('deterministic', 'gengs', 'gaussian'):
+    for kind in _model_kinds():
       for mode in FLAGS.modes:
         ratio = best[kind, mode] / best['deterministic', mode]
+        to_gengs = best[kind, mode] / best['gengs', mode]
         lines.append(f'| {kind} | {mode} | {best[kind, mode]:.3f} '
-                     f'[{median[kind, mode]:.3f}] | {ratio:.3f} |')
+                     f'[{median[kind, mode]:.3f}] | {ratio:.3f} | '
+                     f'{to_gengs:.3f} |')
   if ablation_times:
     lines += [
         '',
@@ -339,6 +351,11 @@ def report(times, ablation_times, elapsed):
 LOAD = [0.]
 
 
+def _model_kinds():
+  return (['deterministic', 'gengs'] +
+          [f'gengs_{g}' for g in FLAGS.gradients] + ['gaussian'])
+
+
 def main(argv):
   del argv
   LOAD[0] = os.getloadavg()[0]
@@ -346,7 +363,7 @@ def main(argv):
   start = time.perf_counter()
   times = None
   if FLAGS.models:
-    times = time_all(['deterministic', 'gengs', 'gaussian'], FLAGS.modes)
+    times = time_all(_model_kinds(), FLAGS.modes)
   ablation_times = None
   if FLAGS.ablations:
     ablation_times = time_layers(ABLATIONS, FLAGS.modes)
