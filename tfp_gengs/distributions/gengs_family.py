@@ -2,7 +2,6 @@
 
 from typing import Any, Optional
 
-import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import tensor_util
@@ -16,14 +15,6 @@ from tfp_gengs.internal import checks
 from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = ['GenGSFamily']
-
-
-def _static_or_current(value):
-  """A known value of a parameter (Python, numpy, constant), else `None`."""
-  known = checks.static_value(value)
-  if known is None and tf.is_tensor(value):
-    known = tf.get_static_value(value)
-  return known
 
 
 class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
@@ -130,28 +121,7 @@ class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
 
   def _resolve_window(self, params, high, low, tail_mass):
     """`(low, high)` from the arguments, the tail mass or the default."""
-    family = self._FAMILY
-    if tail_mass is not None:
-      if high is not None or (low is not None and low != 0):
-        raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
-                         'not both: `tail_mass` chooses the whole window.')
-      return windows.window_from_values(family, params, tail_mass)
-    if high is None:
-      if family.finite_support:
-        known = _static_or_current(params['total_count'])
-        if known is None:
-          raise ValueError(
-              'Argument `high` is required when `total_count` is not known '
-              'statically (the default window is 0..total_count).')
-        high = family.default_high({'total_count': np.asarray(known)})
-      else:
-        raise ValueError(
-            'Argument `high` (the highest outcome of the truncation window) '
-            'is required; or pass `tail_mass` to choose the window from the '
-            'distribution\'s mass (see `gengs.window`).')
-    return checks.check_window(
-        0 if low is None else low, high, min_low=family.min_low,
-        support=f' (the {family.title} support starts at 0)')
+    return windows.resolve(self._FAMILY, params, high, low, tail_mass)
 
   def _outcome_values(self, dtype):
     """Outcomes of a family without a window (overridden by it)."""

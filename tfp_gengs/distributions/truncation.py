@@ -138,19 +138,7 @@ def truncate(distribution: Any,
     # What the user typed is in `parameters`, before TFP's conversion.
     family.check_static({k: distribution.parameters.get(k)
                          for k in values})
-    if tail_mass is not None:
-      if high is not None or low != 0:
-        raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
-                         'not both: `tail_mass` chooses the whole window.')
-      low, high = windows.window_from_values(family, values, tail_mass)
-    elif high is None and family.finite_support:
-      high = family.default_high(windows.known_natural(
-          family, {'total_count': values['total_count']}))
-    if high is None:
-      raise ValueError('Argument `high` is required (or `tail_mass`).')
-    low, high = checks.check_window(
-        low, high, min_low=family.min_low,
-        support=f' (the {family.title} support starts at 0)')
+    low, high = windows.resolve(family, values, high, low, tail_mass)
     windows.warn_if_wide(family, {k: distribution.parameters.get(k)
                                   for k in values}, low, high, 'truncate')
   else:

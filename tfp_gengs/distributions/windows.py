@@ -282,6 +282,48 @@ def window_from_values(family: families.Family, values: dict,
   return window_of(family, known_natural(family, values), tail_mass)
 
 
+def resolve(family: families.Family, values: dict,
+            high: Optional[int] = None, low: Optional[int] = None,
+            tail_mass: Optional[float] = None,
+            owner: str = 'the distribution') -> tuple[int, int]:
+  """`(low, high)`: the one window rule of `truncate`, the families, layers.
+
+  Either `high` (and `low`, default 0), or `tail_mass` (the window
+  `window_of` chooses); with neither, a finite-support family's default
+  `{0, ..., max total_count}`. The result is checked (integers, at least two
+  outcomes, inside the support), so every entry point gives the same
+  window and the same errors for the same arguments.
+
+  Args:
+    family: the `families.Family`.
+    values: its parameters as given (numbers, arrays, tensors, variables).
+    high, low, tail_mass: the user's window arguments.
+    owner: what the window is for, in error messages (`'the prior'`).
+  """
+  if tail_mass is not None:
+    if high is not None or low not in (None, 0):
+      raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
+                       'not both: `tail_mass` chooses the whole window.')
+    low, high = window_from_values(family, values, tail_mass)
+  elif high is None:
+    if not family.finite_support:
+      raise ValueError(
+          'Argument `high` (the highest outcome of the truncation window) '
+          f'is required; or pass `tail_mass` to choose the window from '
+          f'{owner}\'s mass (see `gengs.window`).')
+    try:
+      natural = known_natural(family, {'total_count': values['total_count']})
+    except ValueError as e:
+      raise ValueError(
+          'Argument `high` is required when `total_count` is not known '
+          'outside a traced function (the default window is '
+          '0..total_count).') from e
+    high = family.default_high(natural)
+  return checks.check_window(
+      0 if low is None else low, high, min_low=family.min_low,
+      support=f' (the {family.title} support starts at 0)')
+
+
 def _user_stacklevel():
   """The `stacklevel` of the first caller outside this package and TFP."""
   inside = ('/tfp_gengs/', '/tensorflow_probability/', '/decorator/',

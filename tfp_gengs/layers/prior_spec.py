@@ -28,7 +28,6 @@ from tfp_gengs.distributions import families
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.distributions import truncation
 from tfp_gengs.distributions import windows
-from tfp_gengs.internal import checks
 
 __all__ = ['PriorSpec', 'LAYER_FAMILIES']
 
@@ -187,21 +186,8 @@ class PriorSpec:
     arrays = {n: _param_array(params[n], arg_prefix + n) for n in names}
     spec.check_static(arrays, prefix=arg_prefix)
     _latent_dims_of(list(arrays.values()), list(arrays))
-    if tail_mass is not None:
-      if high is not None or (low is not None and low != 0):
-        raise ValueError('Pass either `high` (and `low`) or `tail_mass`, '
-                         'not both: `tail_mass` chooses the whole window.')
-      low, high = windows.window_of(spec, arrays, tail_mass)
-    elif high is None:
-      high = spec.default_high(arrays)
-      if high is None:
-        raise ValueError(
-            'Argument `high` (the highest outcome of the truncation window) '
-            'is required; or pass `tail_mass` to choose the window from the '
-            'prior\'s mass (see `gengs.window`).')
-    low, high = checks.check_window(
-        0 if low is None else low, high, min_low=spec.min_low,
-        support=f' (the {spec.title} support starts at 0)')
+    low, high = windows.resolve(spec, arrays, high, low, tail_mass,
+                                owner='the prior')
     windows.warn_if_wide(spec, arrays, low, high, 'GenGS layer prior')
     with tf.init_scope():
       log_pi = spec.log_pmf(
