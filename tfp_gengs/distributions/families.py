@@ -144,7 +144,8 @@ class Family:
     explicit_input: words for it in messages and docs.
     fixed_parameters: parameters an explicit layer takes from the prior
       (`total_count`).
-    log_pmf_fn: `fn(low, high, **params) -> [..., n]` truncated log-PMF.
+    log_pmf_fn: `fn(low=, high=, **params) -> [..., n]`: the family's
+      public `truncated_log_pmf` function.
     min_low: lowest allowed `low` (`None` for a family with no window).
     cdf_fn, sf_fn, moments_fn: numpy-facing float64 `P(X <= k)`,
       `P(X > k)` and `(mean, stddev)` of the natural parameters, for
@@ -253,7 +254,7 @@ class Family:
     The tails `P(X <= low)`, `P(X >= high)` go on the window ends.
     """
     params = {k: v for k, v in params.items() if v is not None}
-    return self.log_pmf_fn(low, high, **params)
+    return self.log_pmf_fn(low=low, high=high, **params)
 
   def explicit_log_pmf(self, x: tf.Tensor, fixed: dict, low: int,
                        high: int) -> tf.Tensor:
@@ -344,22 +345,11 @@ def _negative_binomial_moments(total_count, probs):
 # ----------------------------------------------------------------------------
 
 
-def _poisson_log_pmf(low, high, rate=None, log_rate=None):
-  return truncated_log_pmf.poisson(rate=rate, low=low, high=high,
-                                   log_rate=log_rate)
-
-
-def _multinomial_log_pmf(low, high, total_count, probs=None, logits=None):
-  del low, high  # no window: every count vector
-  return truncated_log_pmf.multinomial(total_count, probs=probs,
-                                       logits=logits)
-
-
 POISSON = Family(
     name='poisson', title='Poisson', tfd_class=poisson.Poisson,
     parameters=(_RATE, _LOG_RATE), one_of=(('rate', 'log_rate'),),
     explicit_parameter='log_rate', explicit_input='log-rate',
-    fixed_parameters=(), log_pmf_fn=_poisson_log_pmf,
+    fixed_parameters=(), log_pmf_fn=truncated_log_pmf.poisson,
     cdf_fn=_poisson_cdf, sf_fn=_poisson_sf, moments_fn=_poisson_moments)
 
 BINOMIAL = Family(
@@ -371,9 +361,7 @@ BINOMIAL = Family(
     explicit_parameter='logits',
     explicit_input='logits of the success probability',
     fixed_parameters=('total_count',),
-    log_pmf_fn=lambda low, high, total_count, probs=None, logits=None: (
-        truncated_log_pmf.binomial(total_count, probs=probs, logits=logits,
-                                   low=low, high=high)),
+    log_pmf_fn=truncated_log_pmf.binomial,
     cdf_fn=_binomial_cdf, sf_fn=_binomial_sf, moments_fn=_binomial_moments,
     finite_support=True)
 
@@ -383,9 +371,7 @@ GEOMETRIC = Family(
     explicit_parameter='logits',
     explicit_input='logits of the success probability',
     fixed_parameters=(),
-    log_pmf_fn=lambda low, high, probs=None, logits=None: (
-        truncated_log_pmf.geometric(probs=probs, logits=logits, low=low,
-                                    high=high)),
+    log_pmf_fn=truncated_log_pmf.geometric,
     cdf_fn=_geometric_cdf, sf_fn=_geometric_sf, moments_fn=_geometric_moments)
 
 NEGATIVE_BINOMIAL = Family(
@@ -398,10 +384,7 @@ NEGATIVE_BINOMIAL = Family(
     explicit_parameter='logits',
     explicit_input='logits of the success probability',
     fixed_parameters=('total_count',),
-    log_pmf_fn=lambda low, high, total_count, probs=None, logits=None: (
-        truncated_log_pmf.negative_binomial(total_count, probs=probs,
-                                            logits=logits, low=low,
-                                            high=high)),
+    log_pmf_fn=truncated_log_pmf.negative_binomial,
     cdf_fn=_negative_binomial_cdf, sf_fn=_negative_binomial_sf,
     moments_fn=_negative_binomial_moments)
 
@@ -420,7 +403,7 @@ MULTINOMIAL = Family(
                   event_ndims=1, natural=('probs', _softmax))),
     one_of=(('probs', 'logits'),),
     explicit_parameter=None, explicit_input=None, fixed_parameters=(),
-    log_pmf_fn=_multinomial_log_pmf, min_low=None, finite_support=True)
+    log_pmf_fn=truncated_log_pmf.multinomial, min_low=None, finite_support=True)
 
 FAMILIES = {f.name: f for f in (POISSON, BINOMIAL, GEOMETRIC,
                                 NEGATIVE_BINOMIAL, MULTINOMIAL)}

@@ -196,8 +196,10 @@ def poisson(rate=None, low=0, high=None, log_rate=None):
     `[..., high - low + 1]` tensor of log-probabilities.
   """
   if log_rate is None:
+    rate = tf.convert_to_tensor(rate, dtype_hint=tf.float32)
     log_rate = tf.math.log(rate)
   else:
+    log_rate = tf.convert_to_tensor(log_rate, dtype_hint=tf.float32)
     rate = tf.exp(log_rate)
   dtype = rate.dtype
   k = np.arange(low + 1, high)
@@ -465,7 +467,7 @@ def count_vectors(total_count, num_categories):
   return np.array(sorted(rows, reverse=True), dtype=np.int64)
 
 
-def multinomial(total_count, probs=None, logits=None):
+def multinomial(total_count, probs=None, logits=None, low=None, high=None):
   """Log-PMF of `Multinomial(total_count, p)` over all its count vectors.
 
   ```none
@@ -478,10 +480,16 @@ def multinomial(total_count, probs=None, logits=None):
     total_count: Python int `N >= 1`.
     probs: float `Tensor` `[..., K]` on the simplex, or `None`.
     logits: float `Tensor` `[..., K]` (normalized here), or `None`.
+    low, high: must be `None`: a multinomial has no window (every count
+      vector is an outcome); accepted so every family's function takes
+      `(low=, high=, **params)`.
 
   Returns:
     `[..., C(N + K - 1, K - 1)]` tensor of log-probabilities.
   """
+  if low is not None or high is not None:
+    raise ValueError('A multinomial has no truncation window: `low` and '
+                     f'`high` must be None; got low={low}, high={high}.')
   if logits is not None:
     log_p = tf.math.log_softmax(logits)
   else:
