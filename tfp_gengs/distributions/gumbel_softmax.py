@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
 __all__ = [
     'uniform',
     'gumbel_noise',
+    'perturbed_logits',
     'relaxed_one_hot',
     'project',
     'relaxed_outcomes',
@@ -71,6 +72,24 @@ def gumbel_noise(shape: Any, dtype: tf.DType, seed: Any) -> tf.Tensor:
   return -_log_exponential_noise(shape, dtype, seed)
 
 
+def perturbed_logits(logits: Any, temperature: Any, sample_shape: Any = (),
+                     seed: Any = None) -> tf.Tensor:
+  """`logits + g`, `g` standard Gumbel, `sample_shape + batch_shape + [n]`.
+
+  The batch shape broadcasts `logits.shape[:-1]` with the temperature's;
+  its argmax is the Gumbel-Max category, the same one `relaxed_one_hot`
+  relaxes for the same seed.
+  """
+  logits = tf.convert_to_tensor(logits)
+  temperature = tf.convert_to_tensor(temperature, dtype=logits.dtype)
+  sample_shape = ps.reshape(
+      ps.convert_to_shape_tensor(ps.cast(sample_shape, tf.int32)), [-1])
+  batch_shape = ps.broadcast_shape(ps.shape(temperature),
+                                   ps.shape(logits)[:-1])
+  shape = ps.concat([sample_shape, batch_shape, ps.shape(logits)[-1:]], 0)
+  return logits - _log_exponential_noise(shape, logits.dtype, seed)
+
+
 def relaxed_one_hot(logits: Any, temperature: Any, sample_shape: Any = (),
                     seed: Any = None) -> tuple[tf.Tensor, tf.Tensor]:
   """`(x, noisy_logits)`: Gumbel-Softmax samples and `logits + g`.
@@ -89,12 +108,7 @@ def relaxed_one_hot(logits: Any, temperature: Any, sample_shape: Any = (),
   """
   logits = tf.convert_to_tensor(logits)
   temperature = tf.convert_to_tensor(temperature, dtype=logits.dtype)
-  sample_shape = ps.reshape(
-      ps.convert_to_shape_tensor(ps.cast(sample_shape, tf.int32)), [-1])
-  batch_shape = ps.broadcast_shape(ps.shape(temperature),
-                                   ps.shape(logits)[:-1])
-  shape = ps.concat([sample_shape, batch_shape, ps.shape(logits)[-1:]], 0)
-  noisy_logits = logits - _log_exponential_noise(shape, logits.dtype, seed)
+  noisy_logits = perturbed_logits(logits, temperature, sample_shape, seed)
   # Multiply by 1 / tau rather than divide by tau: under XLA on the CPU a
   # division by a run-time tau (the layers' temperature variable) costs as
   # much as the rest of the layer (benchmarks/results/keras_step.md).

@@ -34,15 +34,15 @@ Rao-Blackwellised over `K` Gumbel draws given the selected category: the
 same mean as `'straight_through'` at the same `tau`, lower variance, one
 evaluation of the loss.
 
-The conditional Gumbels (Paulus et al., Appendix): with
-`log Z = logsumexp(log pi)` and `E_k ~ Exponential(1)`,
+The conditional Gumbels (Paulus et al., Appendix): with `pi` normalized
+(`log pi = logits - log Z`) and `E_k ~ Exponential(1)`,
 
 ```none
 l_k* = log Z - log E_k*                           (the maximum)
-l_k  = -logaddexp(log E_k - log pi_k, log E_k* - log Z)   (k != k*)
+l_k  = log Z - log(E_k / pi_k + E_k*)             (k != k*)
 ```
 
-are distributed as `log pi + g` given `argmax = k*`. Outcomes of probability
+are distributed as `logits + g` given `argmax = k*`. Outcomes of probability
 0 (`log pi = -inf`) keep `l_k = -inf` and never carry a gradient.
 """
 
@@ -112,22 +112,25 @@ def _reinmax_one_hot(logits, one_hot, temperature):
 
 
 def _conditional_gumbel_logits(logits, index, shape, seed):
-  """`log pi + g` given `argmax = index`: `shape` draws (stopped)."""
+  """`log pi + g` given `argmax = index`: `shape` draws (stopped).
+
+  In the normalized form `log pi = logits - log Z` (module docstring, with
+  `E / pi = E exp(-log pi)`): `-log E_k*` at the chosen category and
+  `-log(E_k / pi_k + E_k*)` elsewhere, plus `log Z`. Two logarithms per
+  draw; `exp(-log pi)` is computed once for all `K` draws.
+  """
   logits = tf.stop_gradient(logits)
-  log_exponential = tf.math.log(-tf.math.log(
-      gumbel_softmax.uniform(shape, logits.dtype, seed)))     # log E
   log_z = tf.math.reduce_logsumexp(logits, axis=-1, keepdims=True)
+  inverse_pi = tf.math.exp(log_z - logits)              # inf where pi = 0
+  exponential = -tf.math.log(gumbel_softmax.uniform(shape, logits.dtype,
+                                                    seed))   # E ~ Exp(1)
   chosen = tf.one_hot(index, ps.shape(logits)[-1], on_value=True,
                       off_value=False)
-  log_e_top = tf.reduce_sum(tf.where(chosen, log_exponential,
-                                     tf.zeros_like(log_exponential)),
-                            axis=-1, keepdims=True)
-  top = log_z - log_e_top
-  a = log_exponential - logits
-  b = log_e_top - log_z
-  high = tf.maximum(a, b)
-  others = -(high + tf.math.log1p(tf.math.exp(-tf.abs(a - b))))
-  return tf.where(chosen, top, others)
+  e_top = tf.reduce_sum(tf.where(chosen, exponential,
+                                 tf.zeros_like(exponential)),
+                        axis=-1, keepdims=True)
+  return log_z - tf.math.log(tf.where(chosen, e_top,
+                                      exponential * inverse_pi + e_top))
 
 
 def one_hot_sample(logits: Any, temperature: Any, gradient: str = 'relaxed',
@@ -154,10 +157,14 @@ def one_hot_sample(logits: Any, temperature: Any, gradient: str = 'relaxed',
   seed = samplers.sanitize_seed(seed)
   # The same Gumbel noise (hence the same category) for every choice, and
   # the same as `gumbel_softmax.relaxed_outcomes` draws for this seed.
-  soft, noisy_logits = gumbel_softmax.relaxed_one_hot(
-      logits, temperature, sample_shape, seed)
-  if gradient == 'relaxed':
-    return soft
+  if gradient in ('relaxed', 'straight_through'):
+    soft, noisy_logits = gumbel_softmax.relaxed_one_hot(
+        logits, temperature, sample_shape, seed)
+    if gradient == 'relaxed':
+      return soft
+  else:  # ReinMax and Gumbel-Rao never use the relaxed sample itself
+    noisy_logits = gumbel_softmax.perturbed_logits(logits, temperature,
+                                                   sample_shape, seed)
   index = tf.argmax(noisy_logits, axis=-1, output_type=tf.int32)
   hard = tf.one_hot(index, ps.shape(logits)[-1], dtype=logits.dtype)
   if gradient == 'straight_through':
