@@ -17,6 +17,15 @@ from tfp_gengs.internal import outcomes as outcomes_lib
 __all__ = ['GenGSFamily']
 
 
+def parameter(name: str, doc: str) -> property:
+  """A read-only property: the family parameter `name` as given (or `None`).
+
+  The named classes declare their parameters with it (`probs = parameter(
+  'probs', ...)`), one line each instead of a property body per family.
+  """
+  return property(lambda self: self._params[name], doc=doc)  # pylint: disable=protected-access
+
+
 class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
   """A relaxed distribution whose `pi` is a family's truncated PMF.
 

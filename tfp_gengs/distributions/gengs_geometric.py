@@ -64,12 +64,8 @@ class GenGSGeometric(gengs_family.GenGSFamily):
   def _parameter_properties(cls, dtype, num_classes=None):
     return cls._family_parameter_properties(dtype)
 
-  @property
-  def probs(self) -> Any:
-    """The success probability, as given (or `None`)."""
-    return self._params['probs']
+  probs = gengs_family.parameter(
+      'probs', 'The success probability, as given (or `None`).')
 
-  @property
-  def logits(self) -> Any:
-    """The log-odds of success, as given (or `None`)."""
-    return self._params['logits']
+  logits = gengs_family.parameter(
+      'logits', 'The log-odds of success, as given (or `None`).')

@@ -87,16 +87,11 @@ class GenGSMultinomial(gengs_family.GenGSFamily):
         count_vectors(self._params['total_count'], num_categories), dtype,
         assume_valid=True)
 
-  @property
-  def total_count(self) -> int:
-    return self._params['total_count']
+  total_count = gengs_family.parameter(
+      'total_count', 'The number of trials (a Python int).')
 
-  @property
-  def probs(self) -> Any:
-    """The category probabilities, as given (or `None`)."""
-    return self._params['probs']
+  probs = gengs_family.parameter(
+      'probs', 'The category probabilities, as given (or `None`).')
 
-  @property
-  def logits(self) -> Any:
-    """The category logits, as given (or `None`)."""
-    return self._params['logits']
+  logits = gengs_family.parameter(
+      'logits', 'The category logits, as given (or `None`).')

@@ -68,16 +68,11 @@ class GenGSNegativeBinomial(gengs_family.GenGSFamily):
   def _parameter_properties(cls, dtype, num_classes=None):
     return cls._family_parameter_properties(dtype)
 
-  @property
-  def total_count(self) -> Any:
-    return self._params['total_count']
+  total_count = gengs_family.parameter(
+      'total_count', 'The number of failures.')
 
-  @property
-  def probs(self) -> Any:
-    """The success probability, as given (or `None`)."""
-    return self._params['probs']
+  probs = gengs_family.parameter(
+      'probs', 'The success probability, as given (or `None`).')
 
-  @property
-  def logits(self) -> Any:
-    """The log-odds of success, as given (or `None`)."""
-    return self._params['logits']
+  logits = gengs_family.parameter(
+      'logits', 'The log-odds of success, as given (or `None`).')

@@ -79,10 +79,8 @@ class GenGSPoisson(gengs_family.GenGSFamily):
   def _parameter_properties(cls, dtype, num_classes=None):
     return cls._family_parameter_properties(dtype)
 
-  @property
-  def rate(self) -> Any:
-    return self._params['rate']
+  rate = gengs_family.parameter(
+      'rate', 'The Poisson rate, as given (or `None`).')
 
-  @property
-  def log_rate(self) -> Any:
-    return self._params['log_rate']
+  log_rate = gengs_family.parameter(
+      'log_rate', 'The log-rate, as given (or `None`).')

@@ -239,31 +239,9 @@ class GenGSGeometricLayer(_FamilyLayer):
         inference=inference, **kwargs)
 
 
-@keras.saving.register_keras_serializable(package='tfp_gengs')
-class GenGSBinomialLayer(_FamilyLayer):
-  """GenGS latent layer with a `Binomial(prior_total_count, prior_probs)` prior.
+class _TrialsFamilyLayer(_FamilyLayer):
+  """Shared constructor of the layers with `prior_total_count, prior_probs`."""
 
-  The window defaults to the whole support `0..total_count` (then nothing is
-  truncated; the family's rule, as in `gengs.GenGSBinomial`: the largest
-  `total_count`, which the layer accepts only where every dimension's prior
-  gives each outcome positive mass, i.e. equal `total_count`s, else choose
-  `high` <= the smallest). Explicit input `[..., d]`: logits of the
-  posterior success probabilities; the posterior has the prior's
-  `total_count`. Everything else as in `GenGSLayer`.
-
-  #### Examples
-
-  ```python
-  import keras
-  import tfp_gengs as gengs
-
-  x = keras.Input((20,))
-  z = gengs.layers.GenGSBinomialLayer(prior_total_count=10, prior_probs=0.5)(
-      keras.layers.Dense(4)(x))                          # [batch, 4]
-  ```
-  """
-
-  _FAMILY = 'binomial'
   _PARAMS = (('prior_total_count', 'total_count'), ('prior_probs', 'probs'))
 
   def __init__(self,
@@ -279,13 +257,11 @@ class GenGSBinomialLayer(_FamilyLayer):
     """Creates the layer.
 
     Args:
-      prior_total_count: integer `>= 1` (Python or vector `[d]`), the
-        prior's number of trials; the posterior's too.
+      prior_total_count: the family's `total_count` (see the class
+        docstring), the posterior's too.
       prior_probs: Python float in the open interval `(0, 1)` or a vector
         `[d]`: the prior's success probability.
-      high: Python int `<=` the smallest `prior_total_count`, highest
-        outcome (default: `prior_total_count`, no truncation).
-      low, tail_mass: as in `GenGSPoissonLayer`.
+      high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
       temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
         `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
         `name`, ...).
@@ -296,13 +272,47 @@ class GenGSBinomialLayer(_FamilyLayer):
 
 
 @keras.saving.register_keras_serializable(package='tfp_gengs')
-class GenGSNegativeBinomialLayer(_FamilyLayer):
+class GenGSBinomialLayer(_TrialsFamilyLayer):
+  """GenGS latent layer with a `Binomial(prior_total_count, prior_probs)` prior.
+
+  The window defaults to the whole support `0..total_count` (then nothing is
+  truncated; the family's rule, as in `gengs.GenGSBinomial`: the largest
+  `total_count`, which the layer accepts only where every dimension's prior
+  gives each outcome positive mass, i.e. equal `total_count`s, else choose
+  `high` <= the smallest). Explicit input `[..., d]`: logits of the
+  posterior success probabilities; the posterior has the prior's
+  `total_count`. Everything else as in `GenGSLayer`.
+
+  `prior_total_count`: integer `>= 1` (Python or vector `[d]`), the prior's
+  number of trials, the posterior's too; `high` `<=` the smallest of them
+  (default: `prior_total_count`, no truncation).
+
+  #### Examples
+
+  ```python
+  import keras
+  import tfp_gengs as gengs
+
+  x = keras.Input((20,))
+  z = gengs.layers.GenGSBinomialLayer(prior_total_count=10, prior_probs=0.5)(
+      keras.layers.Dense(4)(x))                          # [batch, 4]
+  ```
+  """
+
+  _FAMILY = 'binomial'
+
+
+@keras.saving.register_keras_serializable(package='tfp_gengs')
+class GenGSNegativeBinomialLayer(_TrialsFamilyLayer):
   """GenGS latent layer with a truncated negative binomial prior.
 
   As `tfd.NegativeBinomial(total_count, probs)`: the number of successes
   (probability `probs`) before `total_count` failures. Explicit input
   `[..., d]`: logits of the posterior success probabilities; the posterior
   has the prior's `total_count`. Everything else as in `GenGSLayer`.
+
+  `prior_total_count`: Python float, finite and `> 0`, or a vector `[d]`:
+  the prior's number of failures, the posterior's too.
 
   #### Examples
 
@@ -318,30 +328,3 @@ class GenGSNegativeBinomialLayer(_FamilyLayer):
   """
 
   _FAMILY = 'negative_binomial'
-  _PARAMS = (('prior_total_count', 'total_count'), ('prior_probs', 'probs'))
-
-  def __init__(self,
-               prior_total_count: Any,
-               prior_probs: Any,
-               high: Optional[int] = None,
-               low: int = 0,
-               temperature: float = 1.0,
-               inference: str = 'explicit',
-               *,
-               tail_mass: Optional[float] = None,
-               **kwargs):
-    """Creates the layer.
-
-    Args:
-      prior_total_count: Python float, finite and `> 0`, or a vector `[d]`:
-        the prior's number of failures; the posterior's too.
-      prior_probs: Python float in the open interval `(0, 1)` or a vector
-        `[d]`: the prior's success probability.
-      high, low, tail_mass: the window, as in `GenGSPoissonLayer`.
-      temperature, inference, **kwargs: as in `GenGSLayer` (`gradient`,
-        `kl_weight`, `inference_output`, `seed`, `gumbel_rao_samples`,
-        `name`, ...).
-    """
-    super().__init__(
-        dict(total_count=prior_total_count, probs=prior_probs), high, low,
-        tail_mass, temperature=temperature, inference=inference, **kwargs)
