@@ -45,40 +45,11 @@ SMOOTHINGS = ('cubic', 'sigmoid')
 
 
 def _check_smoothing(smoothing):
-  if smoothing not in SMOOTHINGS:
-    raise ValueError(f'Argument `smoothing` must be one of {SMOOTHINGS}; got '
-                     f'{smoothing!r}.')
-  return smoothing
+  return checks.check_choice(smoothing, 'smoothing', SMOOTHINGS)
 
 
 def _check_tail_mass(tail_mass):
-  if (isinstance(tail_mass, bool) or
-      not isinstance(tail_mass, (int, float, np.floating, np.integer)) or
-      not 0. < float(tail_mass) < 1.):
-    raise ValueError('Argument `tail_mass` must be a Python float in (0, 1); '
-                     f'got {tail_mass!r}.')
-  return float(tail_mass)
-
-
-def _check_num_arrivals(num_arrivals):
-  """`num_arrivals` as a Python int >= 1 (it fixes static shapes)."""
-  if isinstance(num_arrivals, bool):
-    raise TypeError('Argument `num_arrivals` must be an integer >= 1, got a '
-                    'bool.')
-  value = num_arrivals
-  if tf.is_tensor(value):
-    value = tf.get_static_value(value)
-    if value is None:
-      raise ValueError('Argument `num_arrivals` must be statically known (a '
-                       'Python int): it fixes the static shape of the '
-                       'arrival times.')
-  value = np.asarray(value)
-  if (value.ndim != 0 or value.dtype.kind not in 'iuf' or
-      not np.isfinite(value) or float(value) != int(value) or
-      int(value) < 1):
-    raise ValueError('Argument `num_arrivals` must be an integer >= 1; got '
-                     f'{num_arrivals!r}.')
-  return int(value)
+  return checks.python_float(tail_mass, 'tail_mass', 0., 1.)
 
 
 def smooth_indicator(x: Any, smoothing: str) -> tf.Tensor:
@@ -511,7 +482,8 @@ class ExponentialArrivalPoisson(distribution.AutoCompositeTensorDistribution):
               'values; see `default_num_arrivals`.')
         num_arrivals = default_num_arrivals(rate_now, tau_now, smoothing,
                                             self._tail_mass)
-      self._num_arrivals = _check_num_arrivals(num_arrivals)
+      self._num_arrivals = checks.python_int(
+          num_arrivals, 'num_arrivals', noun='an integer')
       # The resolved K travels with the distribution (copies, slices,
       # composite-tensor round trips rebuild it without the default).
       parameters['num_arrivals'] = self._num_arrivals

@@ -53,6 +53,7 @@ from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import samplers
 
 from tfp_gengs.distributions import gumbel_softmax
+from tfp_gengs.internal import checks
 from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = [
@@ -70,15 +71,9 @@ DEFAULT_GUMBEL_RAO_SAMPLES = 10
 
 def check_gradient(gradient: str, num_samples: Any = None) -> None:
   """Raises a `ValueError` naming the argument for an unknown choice."""
-  if gradient not in GRADIENTS:
-    raise ValueError(f'Argument `gradient` must be one of '
-                     f'{", ".join(repr(g) for g in GRADIENTS)}; got '
-                     f'{gradient!r}.')
-  if num_samples is not None and (
-      isinstance(num_samples, bool) or not isinstance(num_samples, int) or
-      num_samples < 1):
-    raise ValueError('Argument `num_samples` (Gumbel-Rao draws K) must be a '
-                     f'Python int >= 1; got {num_samples!r}.')
+  checks.check_choice(gradient, 'gradient', GRADIENTS)
+  if num_samples is not None:
+    checks.python_int(num_samples, 'num_samples')
 
 
 def _shape(logits, sample_shape):

@@ -22,6 +22,7 @@ from tensorflow_probability.python.internal import samplers
 
 from tfp_gengs.distributions import eat_poisson
 from tfp_gengs.estimators import base
+from tfp_gengs.internal import checks
 
 __all__ = ['ExponentialArrivalTime']
 
@@ -73,10 +74,9 @@ class ExponentialArrivalTime(tf.Module):
     if not (isinstance(temperature, (int, float)) and temperature > 0):
       raise ValueError('Argument `temperature` must be a positive Python '
                        f'float; got {temperature!r}.')
-    if num_arrivals is not None and (
-        not isinstance(num_arrivals, (int, np.integer)) or num_arrivals < 1):
-      raise ValueError('Argument `num_arrivals` must be a Python int >= 1 '
-                       f'or None; got {num_arrivals!r}.')
+    if num_arrivals is not None:
+      num_arrivals = checks.python_int(num_arrivals, 'num_arrivals',
+                                       noun='a Python int')
     if max_rate is not None and not max_rate > 0:
       raise ValueError('Argument `max_rate` must be a positive float or '
                        f'None; got {max_rate!r}.')

@@ -13,9 +13,15 @@ Two kinds of checks, as in TFP:
 
 A `Constraint` holds both forms of one rule and the words that describe it,
 so an argument gets the same rule and the same message on both paths.
+
+Python-only settings (a layer's `temperature` and `kl_weight`, a choice
+among names, a number of samples or arrivals, a tail mass) go through
+`check_choice`, `python_float` and `python_int`: one rule, one message
+each, for every module.
 """
 
 import dataclasses
+import math
 import numbers
 from typing import Any, Callable, Optional
 
@@ -33,7 +39,10 @@ __all__ = [
     'FINITE',
     'LOGITS',
     'as_python_int',
+    'check_choice',
     'check_window',
+    'python_float',
+    'python_int',
     'check_static',
     'static_value',
     'maybe_assert',
@@ -236,3 +245,67 @@ def maybe_assert(condition_fn: Callable[[tf.Tensor], Any], x: Any,
     return
   if is_init != tensor_util.is_ref(x):
     assertions.append(condition_fn(tf.convert_to_tensor(x)))
+
+
+def check_choice(value: Any, arg_name: str, choices: Any) -> Any:
+  """`value` if it is one of `choices`, else a `ValueError` naming both."""
+  if value not in choices:
+    raise ValueError(f'Argument `{arg_name}` must be one of '
+                     f'{", ".join(repr(c) for c in choices)}; got {value!r}.')
+  return value
+
+
+def python_float(value: Any, arg_name: str, minimum: float = 0.,
+                 maximum: Optional[float] = None, allow_minimum: bool = False,
+                 allow_maximum: bool = False) -> float:
+  """`value` as a finite Python float in the given range, naming the arg.
+
+  The range is `(minimum, maximum)`, closed on a side where `allow_*` says
+  so; `maximum=None` is unbounded (`> 0` by default). A bool or a
+  non-number is a `TypeError`.
+  """
+  if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not (isinstance(value, np.ndarray) and value.ndim == 0 and
+            value.dtype.kind in 'iuf'):
+      raise TypeError(f'Argument `{arg_name}` must be a Python number; got '
+                      f'{value!r}.')
+  value = float(value)
+  above = value >= minimum if allow_minimum else value > minimum
+  below = (maximum is None or
+           (value <= maximum if allow_maximum else value < maximum))
+  if not (math.isfinite(value) and above and below):
+    if maximum is None:
+      allowed = f'{">=" if allow_minimum else ">"} {minimum:g}'
+    else:
+      allowed = (f'in {"[" if allow_minimum else "("}{minimum:g}, '
+                 f'{maximum:g}{"]" if allow_maximum else ")"}')
+    raise ValueError(f'Argument `{arg_name}` must be finite and {allowed}; '
+                     f'got {value}.')
+  return value
+
+
+def python_int(value: Any, arg_name: str, minimum: int = 1,
+               noun: str = 'an int') -> int:
+  """`value` as a Python int `>= minimum` (it fixes a static shape).
+
+  Accepts Python and numpy integers, integral floats (`3.0`) and tensors
+  whose value is known statically; a bool, a fraction or a value known
+  only at run time is an error naming the argument. `noun` words the kind
+  in the message (`'a Python int'` where a tensor would be a mistake).
+  """
+  if isinstance(value, bool):
+    raise TypeError(f'Argument `{arg_name}` must be {noun} >= {minimum}, got '
+                    'a bool.')
+  known = value
+  if tf.is_tensor(known):
+    known = tf.get_static_value(known)
+    if known is None:
+      raise ValueError(f'Argument `{arg_name}` must be known statically (a '
+                       'Python int): it fixes a static shape.')
+  known = np.asarray(known)
+  if (known.ndim != 0 or known.dtype.kind not in 'iuf' or
+      not np.isfinite(known) or float(known) != int(known) or
+      int(known) < minimum):
+    raise ValueError(f'Argument `{arg_name}` must be {noun} >= {minimum}; '
+                     f'got {value!r}.')
+  return int(known)

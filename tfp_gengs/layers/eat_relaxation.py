@@ -64,12 +64,11 @@ prior's.
 
 from typing import Any, Optional
 
-import numpy as np
 
 from tfp_gengs.distributions import eat_poisson
 from tfp_gengs.distributions import families
 from tfp_gengs.distributions import windows
-from tfp_gengs.layers import gengs_layer
+from tfp_gengs.internal import checks
 from tfp_gengs.layers import prior_spec
 
 __all__ = ['RELAXATIONS', 'check', 'num_arrivals', 'smoothing_of']
@@ -85,7 +84,7 @@ def smoothing_of(relaxation: str) -> Optional[str]:
 
 def check(relaxation: str, inference: str) -> str:
   """Validates `relaxation` against `RELAXATIONS` and `inference`."""
-  gengs_layer.check_choice(relaxation, 'relaxation', RELAXATIONS)
+  checks.check_choice(relaxation, 'relaxation', RELAXATIONS)
   if relaxation != 'gengs' and inference != 'explicit':
     raise ValueError(
         f'Argument `relaxation`={relaxation!r} needs `inference`=\'explicit\' '
@@ -95,14 +94,6 @@ def check(relaxation: str, inference: str) -> str:
         'window instead, which have no EAT form. Use inference=\'explicit\', '
         'or relaxation=\'gengs\' for implicit inference.')
   return relaxation
-
-
-def _check_num_arrivals(value):
-  if (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or
-      value < 1):
-    raise ValueError(f'Argument `num_arrivals` must be a Python int >= 1; got '
-                     f'{value!r}.')
-  return int(value)
 
 
 def num_arrivals(prior_rate: Any, temperature: float, smoothing: str,
@@ -139,7 +130,8 @@ def num_arrivals(prior_rate: Any, temperature: float, smoothing: str,
   rate = prior_spec._param_array(prior_rate, 'prior_rate')
   family.check_static({'rate': rate}, prefix='prior_')
   if arrivals is not None:
-    arrivals = _check_num_arrivals(arrivals)
+    arrivals = checks.python_int(arrivals, 'num_arrivals',
+                                  noun='a Python int')
     if tail_mass is not None:
       raise ValueError('Pass either `num_arrivals` or `tail_mass`, not both: '
                        '`tail_mass` chooses the number of arrivals.')

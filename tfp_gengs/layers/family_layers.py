@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import keras
 
+from tfp_gengs.internal import checks
 from tfp_gengs.layers import eat_relaxation
 from tfp_gengs.layers import gengs_layer
 from tfp_gengs.layers import prior_spec
@@ -171,7 +172,7 @@ class GenGSPoissonLayer(_FamilyLayer):
                        'or `tail_mass`.')
     if smoothing is not None:
       num_arrivals = eat_relaxation.num_arrivals(
-          prior_rate, gengs_layer.check_positive_float(temperature,
+          prior_rate, checks.python_float(temperature,
                                                        'temperature'),
           smoothing, high=high, low=low, tail_mass=tail_mass,
           arrivals=num_arrivals)

@@ -1,7 +1,6 @@
 """GenGSLayer: a Keras 3 latent layer drawing relaxed GenGS samples."""
 
 import collections
-import math
 from typing import Any, Optional
 import warnings
 
@@ -13,6 +12,7 @@ from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import sample_gradients
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.internal import outcomes as outcomes_lib
+from tfp_gengs.internal import checks
 from tfp_gengs.layers import prior_spec
 from tfp_gengs.layers import relaxations
 
@@ -31,29 +31,6 @@ class PosteriorSample(collections.namedtuple(
   """`layer.sample_posterior(...)`: `q`, and relaxed and hard samples of it
   from the same noise (the hard one an exact sample of `q`)."""
   __slots__ = ()
-
-
-def check_choice(value, arg_name, choices):
-  if value not in choices:
-    raise ValueError(f'Argument `{arg_name}` must be one of '
-                     f'{", ".join(repr(c) for c in choices)}; got {value!r}.')
-
-
-def check_positive_float(value, arg_name, allow_zero=False):
-  """`value` as a finite Python float `> 0` (or `>= 0`), naming the arg."""
-  if isinstance(value, bool):
-    raise TypeError(f'Argument `{arg_name}` must be a number, got a bool.')
-  try:
-    value = float(value)
-  except (TypeError, ValueError) as e:
-    raise TypeError(f'Argument `{arg_name}` must be a Python number; got '
-                    f'{value!r}.') from e
-  ok = value >= 0. if allow_zero else value > 0.
-  if not (ok and math.isfinite(value)):
-    allowed = '>= 0' if allow_zero else '> 0'
-    raise ValueError(f'Argument `{arg_name}` must be finite and {allowed}; '
-                     f'got {value}.')
-  return value
 
 
 @keras.saving.register_keras_serializable(package='tfp_gengs')
@@ -232,17 +209,16 @@ class GenGSLayer(keras.layers.Layer):
         does not match a `TruncatedDiscrete` prior, or `explicit` inference
         with a prior that has no family.
     """
-    check_choice(inference, 'inference', INFERENCE_MODES)
-    check_choice(inference_output, 'inference_output', INFERENCE_OUTPUTS)
+    checks.check_choice(inference, 'inference', INFERENCE_MODES)
+    checks.check_choice(inference_output, 'inference_output',
+                        INFERENCE_OUTPUTS)
     gradient = _resolve_gradient(gradient, straight_through)
     sample_gradients.check_gradient(gradient)
-    if (isinstance(gumbel_rao_samples, bool) or
-        not isinstance(gumbel_rao_samples, (int, np.integer)) or
-        gumbel_rao_samples < 1):
-      raise ValueError('Argument `gumbel_rao_samples` must be a Python int '
-                       f'>= 1; got {gumbel_rao_samples!r}.')
-    temperature = check_positive_float(temperature, 'temperature')
-    kl_weight = check_positive_float(kl_weight, 'kl_weight', allow_zero=True)
+    gumbel_rao_samples = checks.python_int(gumbel_rao_samples,
+                                           'gumbel_rao_samples')
+    temperature = checks.python_float(temperature, 'temperature')
+    kl_weight = checks.python_float(kl_weight, 'kl_weight',
+                                    allow_minimum=True)
     if seed is not None and (isinstance(seed, bool) or
                              not isinstance(seed, (int, np.integer))):
       raise TypeError(f'Argument `seed` must be a Python int or None; got '
@@ -302,7 +278,7 @@ class GenGSLayer(keras.layers.Layer):
 
   @inference_output.setter
   def inference_output(self, value):
-    check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
+    checks.check_choice(value, 'inference_output', INFERENCE_OUTPUTS)
     self._inference_output = value
     self._inference_output_index.assign(INFERENCE_OUTPUTS.index(value))
 
@@ -314,7 +290,7 @@ class GenGSLayer(keras.layers.Layer):
 
   @gradient.setter
   def gradient(self, value):
-    check_choice(value, 'gradient', self._relaxation.gradients)
+    checks.check_choice(value, 'gradient', self._relaxation.gradients)
     self._relaxation.gradient = value
 
   @property

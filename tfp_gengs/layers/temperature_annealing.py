@@ -7,6 +7,7 @@ import keras
 import tensorflow.compat.v2 as tf
 from tensorflow.core.framework import summary_pb2
 
+from tfp_gengs.internal import checks
 from tfp_gengs.layers import gengs_layer
 
 __all__ = ['TemperatureAnnealing', 'gengs_layers']
@@ -117,20 +118,13 @@ class TemperatureAnnealing(keras.callbacks.Callback):
       if missing:
         raise ValueError(f'Argument `{missing[0]}` is required (or pass a '
                          '`schedule` callable).')
-      initial, minimum, rate = float(initial), float(minimum), float(rate)
-      if not (initial > 0 and math.isfinite(initial)):
-        raise ValueError(f'Argument `initial` must be finite and > 0; got '
-                         f'{initial}.')
-      if not 0 < minimum <= initial:
+      initial = checks.python_float(initial, 'initial')
+      minimum = checks.python_float(minimum, 'minimum')
+      if minimum > initial:
         raise ValueError(f'Argument `minimum` must be in (0, initial={initial}]'
                          f'; got {minimum}.')
-      if not (rate >= 0 and math.isfinite(rate)):
-        raise ValueError(f'Argument `rate` must be finite and >= 0; got '
-                         f'{rate}.')
-    if (isinstance(update_every, bool) or not isinstance(update_every, int) or
-        update_every < 1):
-      raise ValueError(f'Argument `update_every` must be an int >= 1; got '
-                       f'{update_every!r}.')
+      rate = checks.python_float(rate, 'rate', allow_minimum=True)
+    update_every = checks.python_int(update_every, 'update_every')
     self.initial, self.minimum, self.rate = initial, minimum, rate
     self.update_every = update_every
     self.schedule = schedule
