@@ -22,7 +22,7 @@ import tfp_gengs as gengs
 from tfp_gengs import estimators
 from tfp_gengs.distributions import gumbel_softmax
 from tfp_gengs.distributions import truncated_log_pmf
-from tfp_gengs.experiments.optim import Adam
+from tfp_gengs.experiments.common.optim import Adam
 
 tfd = tfp.distributions
 

@@ -8,7 +8,7 @@ import tfp_gengs as gengs
 from tfp_gengs import estimators
 from tfp_gengs.distributions import gengs_multinomial
 from tfp_gengs.estimators import sampling
-from tfp_gengs.experiments.optim import Adam
+from tfp_gengs.experiments.common.optim import Adam
 
 OUTCOMES = tf.constant([0., 1., 2., 5.])
 LOGITS = tf.constant([0.5, -0.2, 0.1, -1.0])

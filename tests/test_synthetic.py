@@ -7,9 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_gengs import estimators
-from tfp_gengs.experiments import synthetic
-from tfp_gengs.experiments import synthetic_problems
-from tfp_gengs.experiments import synthetic_runner
+from tfp_gengs.experiments.synthetic import main as synthetic
+from tfp_gengs.experiments.synthetic import problems as synthetic_problems
+from tfp_gengs.experiments.synthetic import runner as synthetic_runner
 
 
 def test_ci_run_writes_report(tmp_path, capsys):

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfp_gengs.experiments import data_folder
+from tfp_gengs.experiments.common import data_folder
 from tfp_gengs.experiments import topic_model
-from tfp_gengs.experiments import topic_model_evaluation as evaluation
-from tfp_gengs.experiments import topic_model_networks as networks
+from tfp_gengs.experiments.topic_model import evaluation
+from tfp_gengs.experiments.topic_model import models as networks
 from float_tolerance import RESUME_RTOL  # noqa: E402  (tests/float_tolerance.py)
 
 VOCAB, TOPICS = 40, 4

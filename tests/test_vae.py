@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfp_gengs.experiments import checkpointing
+from tfp_gengs.experiments.common import checkpointing
 from tfp_gengs.experiments import vae
-from tfp_gengs.experiments import vae_evaluation
-from tfp_gengs.experiments import vae_model
+from tfp_gengs.experiments.vae import evaluation as vae_evaluation
+from tfp_gengs.experiments.vae import main as vae_main
+from tfp_gengs.experiments.vae import models as vae_model
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 from float_tolerance import RESUME_RTOL  # noqa: E402
 
@@ -139,8 +140,8 @@ def test_resume_skips_a_finished_run(tiny_run, data):
       lambda a: a.tolist())))
   assert any('not run again' in line for line in lines), lines
   # With other settings (here the evaluation's) it is not skipped.
-  assert vae._same_settings(again['settings'], config.resolved())
-  assert not vae._same_settings(
+  assert vae_main._same_settings(again['settings'], config.resolved())
+  assert not vae_main._same_settings(
       again['settings'], dataclasses.replace(config, iw_samples=3).resolved())
 
 
@@ -200,7 +201,7 @@ def test_the_kl_gradient_follows_the_estimators_gradient_scale(small_model):
   encoder gradient must be scaled alike (value unchanged), or the exact KL
   gradient swamps the normalised reconstruction signal."""
   from tfp_gengs.estimators import base  # pylint: disable=g-import-not-at-top
-  from tfp_gengs.experiments import vae_training  # pylint: disable=g-import-not-at-top
+  from tfp_gengs.experiments.vae import train as vae_training  # pylint: disable=g-import-not-at-top
   model, x, _ = small_model
 
   class Scaled:
@@ -325,14 +326,14 @@ def test_results_record_the_data_folder_not_the_machine_path(
   # A finished run is recognised whatever the spelling of its data folder
   # (an older run recorded the absolute path).
   saved = dict(results['settings'], data_dir='/some/machine/data')
-  assert vae._same_settings(saved, dataclasses.replace(
+  assert vae_main._same_settings(saved, dataclasses.replace(
       config, data_dir=None).resolved())
 
 
 def test_table_averages_seeds_only_within_one_protocol():
   """Seeds of one protocol are averaged (mean ± std); another schedule or
   number of epochs is its own row, never mixed in."""
-  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+  from tfp_gengs.experiments.vae import report as vae_report  # pylint: disable=g-import-not-at-top
 
   def record(seed, value, epochs=200, tau_min=0.3):
     settings = dict(dataset='mnist', prior='poisson2', seed=seed,
@@ -355,7 +356,7 @@ def test_table_averages_seeds_only_within_one_protocol():
 
 def test_table_keeps_a_run_with_another_training_setting_apart():
   """A lever run (a smaller window) is its own row, not another seed."""
-  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+  from tfp_gengs.experiments.vae import report as vae_report  # pylint: disable=g-import-not-at-top
   defaults = dataclasses.asdict(vae.Config())
 
   def record(seed, value, **changes):
@@ -386,7 +387,7 @@ def test_grid_folders_keep_an_explicit_baseline_apart():
 
 
 def test_table_keeps_a_baselines_explicit_posterior_in_its_own_column():
-  from tfp_gengs.experiments import vae_report  # pylint: disable=g-import-not-at-top
+  from tfp_gengs.experiments.vae import report as vae_report  # pylint: disable=g-import-not-at-top
 
   def record(estimator, value, inference):
     settings = dict(dataset='mnist', prior='poisson2', seed=0,

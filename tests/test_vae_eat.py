@@ -13,8 +13,8 @@ import tensorflow as tf
 
 from tfp_gengs.distributions import eat_poisson
 from tfp_gengs.experiments import vae
-from tfp_gengs.experiments import vae_evaluation
-from tfp_gengs.experiments import vae_model
+from tfp_gengs.experiments.vae import evaluation as vae_evaluation
+from tfp_gengs.experiments.vae import models as vae_model
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 
 PIXELS, TINY, _toy_data = vae_toy.PIXELS, vae_toy.TINY, vae_toy.toy_data

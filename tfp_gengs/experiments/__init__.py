@@ -9,8 +9,8 @@
 * `topic_model`: the neural variational Poisson DEF of §6.3 (Table 2) on
   20 Newsgroups, single and multi-stacked, beside NVDM.
 
-They share the output folder, checkpoint/resume, the resumable epoch loop,
-progress, TensorBoard, flags and plotting pieces of this package (`output`,
-`checkpointing`, `epoch_loop`, `progress`, `tensorboard`, `common_flags`,
-`plots`, `distribute`).
+Each study is a package (`main.py` the entry point, `__main__.py` the
+command, then its models, training, evaluation and report); `common/`
+holds what they share: the output folder, checkpoint/resume, the resumable
+epoch loop, progress, TensorBoard, flags and plotting pieces.
 """

@@ -3,7 +3,7 @@ r"""The synthetic study's outputs: `summary.md`, Figure-3 plots, TensorBoard.
 `summary.md` has
 
 * the settings, each problem's parameter, start and window read from its
-  `synthetic_problems.Problem` (what differs from the paper is marked †);
+  `problems.Problem` (what differs from the paper is marked †);
 * one table per problem, estimators ordered by mean log-variance, with
 
   ```none
@@ -31,9 +31,9 @@ series averaged over seeds (`tensorboard/<problem>/<estimator>`, tags
 
 import numpy as np
 
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import synthetic_runner
-from tfp_gengs.experiments import tensorboard
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import tensorboard
+from tfp_gengs.experiments.synthetic import runner as synthetic_runner
 
 __all__ = ['PLOT_NAMES', 'plot_figure3', 'summary', 'write_tensorboard']
 
@@ -243,7 +243,7 @@ def summary(results, settings, problems, plot_names, elapsed):
   """The text of `summary.md`.
 
   Args:
-    results: `{problem: {estimator: record}}` (`synthetic_runner.run_one`).
+    results: `{problem: {estimator: record}}` (`runner.run_one`).
     settings: the study's settings, with `sessions`.
     problems: `{name: Problem}`, at least those in `results`.
     plot_names: PNG names to embed.

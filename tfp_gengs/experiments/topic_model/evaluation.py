@@ -55,7 +55,7 @@ class Evaluator:
   """Per-document `-ELBO` estimates of a `TopicModel`, batched and traced.
 
   Args:
-    model: a `topic_model_networks.TopicModel`.
+    model: a `models.TopicModel`.
     batch_size: documents per traced call.
   """
 

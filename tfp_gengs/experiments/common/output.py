@@ -5,9 +5,9 @@ Every experiment writes into one folder (`--output_dir`):
 ```none
 DIR/results.json     every setting and every number (`OutputFolder.write_json`)
 DIR/summary.md       the human-readable report     (`OutputFolder.write_text`)
-DIR/*.png            plots                         (`experiments.plots`)
-DIR/tensorboard/     scalars                       (`experiments.tensorboard`)
-DIR/checkpoints/     resumable state               (`experiments.checkpointing`)
+DIR/*.png            plots                         (`common.plots`)
+DIR/tensorboard/     scalars                       (`common.tensorboard`)
+DIR/checkpoints/     resumable state               (`common.checkpointing`)
 ```
 
 Files are written atomically (a temporary file renamed into place), so a run

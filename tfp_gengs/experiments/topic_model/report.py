@@ -10,9 +10,9 @@
 
 import numpy as np
 
-from tfp_gengs.experiments import output
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import progress
+from tfp_gengs.experiments.common import output
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import progress
 
 __all__ = ['PAPER', 'DISPLAY', 'explained', 'curves', 'summary',
            'super_topics_text', 'grid_table']

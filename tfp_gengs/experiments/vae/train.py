@@ -40,7 +40,7 @@ class GenGSObjective:
   """Pathwise training through the Keras model's GenGS layer.
 
   Args:
-    vae: a `vae_model.VAE`.
+    vae: a `models.VAE`.
     deterministic: use the posterior mean (the layer built with
       `inference_output='mean'`, called with `training=False`) instead of a
       sample: a deterministic bottleneck for timing comparisons.
@@ -70,7 +70,7 @@ class EstimatorObjective:
   """Training with a `gengs.estimators` gradient estimator.
 
   Args:
-    vae: a `vae_model.VAE` (its layer gives the posterior and prior).
+    vae: a `models.VAE` (its layer gives the posterior and prior).
     estimator: a `GradientEstimator` built with `latent_ndims=1`.
     k_sample_bound: train the estimator on `f = -log w` (VIMCO's k-sample
       bound) instead of `f = -log p(x | z)` plus the exact KL.

@@ -15,9 +15,9 @@ import os
 
 import numpy as np
 
-from tfp_gengs.experiments import output
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import progress
+from tfp_gengs.experiments.common import output
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import progress
 
 __all__ = ['PAPER_TABLE1', 'DISPLAY', 'OWN_POSTERIOR', 'paper_value',
            'figures', 'summary', 'protocol', 'column', 'grid_table',

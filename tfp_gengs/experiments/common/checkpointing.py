@@ -31,7 +31,7 @@ import os
 import numpy as np
 import tensorflow.compat.v2 as tf
 
-from tfp_gengs.experiments import output
+from tfp_gengs.experiments.common import output
 
 __all__ = ['EpochCheckpoint', 'SettingsMismatchError', 'changed_settings',
            'stateless_seed']

@@ -58,7 +58,7 @@ def make_strategy(name):
         raise ValueError(
             '--strategy=multi_worker needs the TF_CONFIG environment '
             'variable (cluster and task); see '
-            'tfp_gengs/experiments/distribute.py.')
+            'tfp_gengs/experiments/common/distribute.py.')
       _CACHE[name] = tf.distribute.MultiWorkerMirroredStrategy()
   return _CACHE[name]
 

@@ -3,7 +3,7 @@ r"""Runs of the synthetic study: the traced step and its statistics.
 One `Run` is one problem and one estimator. At every step, at the current
 `lambda`, `R` independent gradient estimates `g_1..g_R` are drawn in one
 batched call (`replicates`), and against the exact gradient `g`
-(`synthetic_problems`) the step records
+(`problems`) the step records
 
 ```none
 variance          tr Cov_hat = sum_r |g_r - mean|^2 / (R - 1)
@@ -44,7 +44,7 @@ from tensorflow_probability.python import distributions as tfd
 
 from tfp_gengs import estimators
 from tfp_gengs.distributions import truncated_discrete
-from tfp_gengs.experiments import optim
+from tfp_gengs.experiments.common import optim
 
 __all__ = ['Run', 'applies', 'run_one', 'confidence_interval']
 
@@ -57,7 +57,7 @@ class Run:
   """One problem and one estimator: the traced step and its state.
 
   Args:
-    problem: a `synthetic_problems.Problem`.
+    problem: a `problems.Problem`.
     estimator: an estimator of `tfp_gengs.estimators` (`estimators.make`).
     targets: `[k]` or `[k, d]` targets.
     replicates: `R`, gradient estimates per step.
@@ -209,7 +209,7 @@ def run_one(problem, name, targets, settings, log):
   """All seeds of one (problem, estimator); returns its record.
 
   Args:
-    problem: a `synthetic_problems.Problem`.
+    problem: a `problems.Problem`.
     name: estimator name (`estimators.NAMES`, optionally `name@temperature`).
     targets: the problem's targets.
     settings: the study's settings dict (`synthetic._settings`).

@@ -28,7 +28,7 @@ per-epoch history), `summary.md`, `curves.png`, `reconstructions.png`
 (Figure 4 style), `latent_histograms.png`, `tensorboard/`, `checkpoints/`
 (every epoch; `--resume` continues a killed run to the same final numbers).
 
-#### Evaluation (see `vae_evaluation`)
+#### Evaluation (see `evaluation`)
 
 On the test set, for the model with the best validation score: (a) the
 negative ELBO with relaxed samples at the temperature of that epoch, (b)
@@ -93,18 +93,18 @@ import numpy as np
 import tensorflow.compat.v2 as tf
 
 from tfp_gengs import layers as gengs_layers
-from tfp_gengs.experiments import checkpointing
-from tfp_gengs.experiments import common_flags
-from tfp_gengs.experiments import data_folder
-from tfp_gengs.experiments import distribute
-from tfp_gengs.experiments import epoch_loop
-from tfp_gengs.experiments import output
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import tensorboard
-from tfp_gengs.experiments import vae_evaluation
-from tfp_gengs.experiments import vae_model
-from tfp_gengs.experiments import vae_report
-from tfp_gengs.experiments import vae_training
+from tfp_gengs.experiments.common import checkpointing
+from tfp_gengs.experiments.common import common_flags
+from tfp_gengs.experiments.common import data_folder
+from tfp_gengs.experiments.common import distribute
+from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import output
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import tensorboard
+from tfp_gengs.experiments.vae import evaluation as vae_evaluation
+from tfp_gengs.experiments.vae import models as vae_model
+from tfp_gengs.experiments.vae import report as vae_report
+from tfp_gengs.experiments.vae import train as vae_training
 
 # The layer methods' sample gradient (`GenGSLayer(gradient=...)`): GenGS
 # relaxed, or an exact outcome forward with a hard-sample gradient.
@@ -704,6 +704,7 @@ def main(argv):
   print(f'{len(records)} runs tabulated in {path}.', flush=True)
 
 
-if __name__ == '__main__':
+def cli():
+  """`python -m tfp_gengs.experiments.vae`: flags, then `main`."""
   _define_flags()
   app.run(main)

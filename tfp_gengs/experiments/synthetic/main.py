@@ -28,11 +28,11 @@ python -m tfp_gengs.experiments.synthetic --output_dir=runs/synthetic  # full
 This module is the entry point: flags, settings per mode, the loop over
 (problem, estimator) runs and resuming. The pieces:
 
-* `synthetic_problems`: the four problems (windows, parameters, starts,
+* `problems`: the four problems (windows, parameters, starts,
   targets, exact and closed-form gradients);
-* `synthetic_runner`: the traced step, its statistics and their aggregation
+* `runner`: the traced step, its statistics and their aggregation
   over seeds (`optim.Adam` is the optimiser);
-* `synthetic_report`: `summary.md`, the Figure-3 plots and TensorBoard.
+* `report`: `summary.md`, the Figure-3 plots and TensorBoard.
 
 Output (`--output_dir`): `results.json` (settings, targets, every record),
 `summary.md`, `figure3_smoothed.png`, `figure3_raw.png`,
@@ -44,7 +44,7 @@ sessions.
 #### Settings the paper leaves open (its Appendix J is not available)
 
 Chosen here, and written next to the results in `summary.md` (the problems'
-parameters, starts and windows: `synthetic_problems`):
+parameters, starts and windows: `problems`):
 
 * `k = 10` targets (data points; the paper's "z_i" read as one latent per
   target, and its remark that DetRB/StoRB could use more categories "in the
@@ -55,7 +55,7 @@ parameters, starts and windows: `synthetic_problems`):
   combinations.
 * Adam, learning rate 0.01, for every estimator; the learned control
   variates use Adam with learning rate 0.01 on their variance/regression
-  losses, averaged over all replicates (`synthetic_runner`).
+  losses, averaged over all replicates (`runner`).
 * Temperature `tau = 1` for every relaxation (GenGS, GenGS-ST, GenGS-RB and
   the initial temperature of REBAR/RELAX), no annealing (`--temperature`).
   A fixed problem has no reason to anneal; `tau = 1` is the largest common
@@ -85,12 +85,12 @@ from absl import app
 from absl import flags
 
 from tfp_gengs import estimators
-from tfp_gengs.experiments import output
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import progress
-from tfp_gengs.experiments import synthetic_problems
-from tfp_gengs.experiments import synthetic_report
-from tfp_gengs.experiments import synthetic_runner
+from tfp_gengs.experiments.common import output
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import progress
+from tfp_gengs.experiments.synthetic import problems as synthetic_problems
+from tfp_gengs.experiments.synthetic import report as synthetic_report
+from tfp_gengs.experiments.synthetic import runner as synthetic_runner
 
 FLAGS = flags.FLAGS
 
@@ -264,5 +264,6 @@ def main(argv):
       f'results.json and TensorBoard logs in {folder.root}).')
 
 
-if __name__ == '__main__':
+def cli():
+  """`python -m tfp_gengs.experiments.synthetic`."""
   app.run(main)

@@ -29,7 +29,7 @@ continues a killed run to the same final numbers).
 
 #### Models and evaluation
 
-See `topic_model_networks` (models) and `topic_model_evaluation`
+See `models` and `evaluation`
 (perplexity `exp(mean_d -ELBO_d / N_d)`, `S` posterior samples per
 document; for NVPDEF with relaxed and with hard samples, sharing the
 noise). The model evaluated on the test set is the epoch with the lowest
@@ -73,16 +73,16 @@ import numpy as np
 import tensorflow.compat.v2 as tf
 
 from tfp_gengs import layers as gengs_layers
-from tfp_gengs.experiments import checkpointing
-from tfp_gengs.experiments import common_flags
-from tfp_gengs.experiments import data_folder
-from tfp_gengs.experiments import epoch_loop
-from tfp_gengs.experiments import output
-from tfp_gengs.experiments import plots
-from tfp_gengs.experiments import tensorboard
-from tfp_gengs.experiments import topic_model_evaluation as evaluation
-from tfp_gengs.experiments import topic_model_networks as networks
-from tfp_gengs.experiments import topic_model_report as report
+from tfp_gengs.experiments.common import checkpointing
+from tfp_gengs.experiments.common import common_flags
+from tfp_gengs.experiments.common import data_folder
+from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import output
+from tfp_gengs.experiments.common import plots
+from tfp_gengs.experiments.common import tensorboard
+from tfp_gengs.experiments.topic_model import evaluation
+from tfp_gengs.experiments.topic_model import models as networks
+from tfp_gengs.experiments.topic_model import report
 
 INFERENCES = ('explicit', 'implicit')
 # Adam learning rates chosen on the validation perplexity of 20-epoch runs
@@ -246,7 +246,7 @@ class TrainStep:
   """One Adam step on `model.loss` (traced once; one device).
 
   Args:
-    model: a `topic_model_networks.TopicModel`.
+    model: a `models.TopicModel`.
     optimizer: a built Keras optimizer of `model.network_variables`.
   """
 
@@ -493,6 +493,7 @@ def main(argv):
         'table.md', report.grid_table(records))
 
 
-if __name__ == '__main__':
+def cli():
+  """`python -m tfp_gengs.experiments.topic_model`: flags, then `main`."""
   _define_flags()
   app.run(main)

@@ -25,8 +25,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from tfp_gengs.experiments import checkpointing
-from tfp_gengs.experiments import progress
+from tfp_gengs.experiments.common import checkpointing
+from tfp_gengs.experiments.common import progress
 
 __all__ = ['EpochLoop', 'Interrupted', 'ORDER', 'NOISE', 'LAYER', 'VALID',
            'TEST', 'seed']

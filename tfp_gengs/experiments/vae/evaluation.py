@@ -65,7 +65,7 @@ class Evaluator:
   """Traced evaluation functions of one `VAE`, batched over a dataset.
 
   Args:
-    vae: a `vae_model.VAE`.
+    vae: a `models.VAE`.
     batch_size: examples per traced call (ELBOs).
     iw_batch_size: examples per traced call of the IWAE bound (each takes
       `k` decoder evaluations).

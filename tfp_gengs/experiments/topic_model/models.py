@@ -41,7 +41,7 @@ Each model is a `TopicModel` with
 * `neg_elbo(x, temperature, num_samples, seed)`: per-document `-ELBO`
   estimates, `{variant: [S, B]}`, one per posterior sample (for NVPDEF the
   `'relaxed'` and `'hard'` variants share the Gumbel noise; see
-  `topic_model_evaluation`);
+  `evaluation`);
 * `topics()`: the decoder matrix `R [d, V]` whose rows are the topics;
 * `reset_noise(seed_pair)`: the training noise of the GenGS layers (their
   `SeedGenerator`s), set at every epoch from `(seed, epoch)`.
