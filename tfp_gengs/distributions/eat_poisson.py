@@ -8,7 +8,6 @@ Li & Vafaii 2026, "A Hitchhiker's Guide to Poisson Gradient Estimation",
 cubic Hermite smoothstep with compact support).
 """
 
-import math
 from typing import Any, Optional
 
 import numpy as np
@@ -19,14 +18,22 @@ from tensorflow_probability.python.distributions import distribution
 from tensorflow_probability.python.distributions import kullback_leibler
 from tensorflow_probability.python.distributions import poisson
 from tensorflow_probability.python.internal import assert_util
-from tensorflow_probability.python.internal import distribution_util
 from tensorflow_probability.python.internal import dtype_util
 from tensorflow_probability.python.internal import parameter_properties
-from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import reparameterization
 from tensorflow_probability.python.internal import tensor_util
 
-from tfp_gengs.distributions import gumbel_softmax
+# The pieces by job (smooth step, arrivals and K, Campbell moments) live in
+# their own modules; their public names stay importable from here.
+from tfp_gengs.distributions import eat_smoothing
+from tfp_gengs.distributions.eat_arrivals import _cumsum_leading  # noqa: F401  (tests)
+from tfp_gengs.distributions.eat_arrivals import arrival_times
+from tfp_gengs.distributions.eat_arrivals import default_num_arrivals
+from tfp_gengs.distributions.eat_arrivals import relaxed_count
+from tfp_gengs.distributions.eat_moments import campbell_integrals
+from tfp_gengs.distributions.eat_smoothing import SMOOTHINGS
+from tfp_gengs.distributions.eat_smoothing import smooth_indicator
+from tfp_gengs.distributions.eat_smoothing import support_end
 from tfp_gengs.internal import checks
 
 __all__ = [
@@ -40,267 +47,6 @@ __all__ = [
     'smooth_indicator',
     'support_end',
 ]
-
-SMOOTHINGS = ('cubic', 'sigmoid')
-
-
-def _check_smoothing(smoothing):
-  return checks.check_choice(smoothing, 'smoothing', SMOOTHINGS)
-
-
-def _check_tail_mass(tail_mass):
-  return checks.python_float(tail_mass, 'tail_mass', 0., 1.)
-
-
-def smooth_indicator(x: Any, smoothing: str) -> tf.Tensor:
-  """The smooth step `s` applied to `x = (1 - t) / tau` (1 for early `t`).
-
-  - `'sigmoid'`: `sigmoid(x)` (Vafaii et al., 2024).
-  - `'cubic'`: the C^1 Hermite smoothstep `3 u^2 - 2 u^3` of
-    `u = clip((x + 1) / 2, 0, 1)`: exactly 1 for `t <= 1 - tau`, exactly 0
-    for `t >= 1 + tau`, and `s(1 - d) + s(1 + d) = 1` (Ibrahim et al., 2026,
-    whose reference code uses the same window `[1 - tau, 1 + tau]`).
-  """
-  if smoothing == 'sigmoid':
-    return tf.math.sigmoid(x)
-  _check_smoothing(smoothing)
-  return _cubic_smoothstep(tf.convert_to_tensor(x))
-
-
-@tf.custom_gradient
-def _cubic_smoothstep(x):
-  """`3u^2 - 2u^3`, `u = clip((x + 1)/2, 0, 1)`; derivative `3u(1 - u)`.
-
-  The derivative vanishes by itself where `u` is clipped, so the gradient
-  needs no mask (fewer ops than differentiating `clip_by_value`). It is
-  recomputed from `x`, so second derivatives are right too.
-  """
-  u = tf.clip_by_value(0.5 * x + 0.5, 0., 1.)
-
-  def grad(dy):
-    v = tf.clip_by_value(0.5 * x + 0.5, 0., 1.)
-    return dy * (3. * v * (1. - v))
-
-  return u * u * (3. - 2. * u), grad
-
-
-def support_end(temperature: Any, smoothing: str, tail_mass: float) -> Any:
-  """Time `t_h` after which an arrival changes the relaxed count negligibly.
-
-  Cubic: `1 + tau`, where the smoothstep reaches 0 exactly. Sigmoid (infinite
-  support): `1 + tau log((1 - tail_mass) / tail_mass)`, after which every
-  arrival adds less than `tail_mass`, and all of them together add
-  `lambda tau (-log(1 - tail_mass)) ~= lambda tau tail_mass` in expectation.
-  Works on Python floats, NumPy arrays and tensors.
-  """
-  _check_smoothing(smoothing)
-  if smoothing == 'cubic':
-    return 1. + temperature
-  return 1. + temperature * math.log((1. - tail_mass) / tail_mass)
-
-
-def _poisson_isf(q, mu):
-  """Smallest integer `k >= 0` with `P(Poisson(mu) > k) <= q` (float64)."""
-  if mu <= 0.:
-    return 0
-  hi = int(mu + 12. * math.sqrt(mu) + 40.)
-  while True:
-    j = np.arange(hi + 1, dtype=np.float64)
-    log_fact = np.concatenate([[0.], np.cumsum(np.log(j[1:]))])
-    pmf = np.exp(j * math.log(mu) - mu - log_fact)
-    # Mass above `hi`: pmf(hi + 1) / (1 - mu / (hi + 2)) bounds it (ratio of
-    # consecutive terms mu / j decreasing).
-    above = pmf[-1] * mu / (hi + 1.) / max(1. - mu / (hi + 2.), 1e-300)
-    sf = np.cumsum(pmf[::-1])[::-1] - pmf + above  # P(X > k), k = 0..hi
-    ok = np.nonzero(sf <= q)[0]
-    if ok.size:
-      return int(ok[0])
-    hi *= 2
-
-
-def default_num_arrivals(rate: Any, temperature: Any,
-                         smoothing: str = 'cubic',
-                         tail_mass: float = 1e-6) -> int:
-  """The default number of simulated arrivals `K` (Python-known values).
-
-  `K` is the smallest integer with `P(N(t_h) > K) <= tail_mass`, where
-  `N(t_h) ~ Poisson(lambda_max t_h)` counts the arrivals before
-  `t_h = support_end(tau_max, smoothing, tail_mass)` and `lambda_max`,
-  `tau_max` are the largest rate and temperature in the batch: the arrivals
-  left out all come after `t_h` except with probability `tail_mass`. For the
-  cubic smoothing this is exactly the probability that the `K`-arrival sample
-  differs from the infinite-process one, the analogue of GenGS's tail mass.
-
-  Args:
-    rate: Python float or array of positive rates.
-    temperature: Python float or array of positive temperatures.
-    smoothing: `'cubic'` or `'sigmoid'`.
-    tail_mass: Python float in (0, 1).
-
-  Returns:
-    `K`, a Python int >= 1.
-  """
-  _check_smoothing(smoothing)
-  tail_mass = _check_tail_mass(tail_mass)
-  rate_max = float(np.max(rate))
-  tau_max = float(np.max(temperature))
-  mu = rate_max * support_end(tau_max, smoothing, tail_mass)
-  return max(1, _poisson_isf(tail_mass, mu))
-
-
-def campbell_integrals(temperature: Any,
-                       smoothing: str) -> tuple[tf.Tensor, tf.Tensor]:
-  """`(int_0^inf s(t) dt, int_0^inf s(t)^2 dt)` for `s(t) = s((1 - t)/tau)`.
-
-  By Campbell's theorem, the relaxed count of the whole Poisson process
-  (`K -> inf`) has mean `lambda * first` and variance `lambda * second`.
-
-  - sigmoid: `first = tau softplus(1/tau) = 1 + tau log1p(exp(-1/tau))`,
-    `second = first - tau sigmoid(1/tau)` (as `sigmoid^2 = sigmoid -
-    sigmoid'`).
-  - cubic, `tau <= 1`: `first = 1` (unbiased mean), `second = 1 - 9 tau/35`
-    (`int_0^1 (3u^2 - 2u^3)^2 du = 13/35`); `tau > 1` (the window starts
-    before 0), with `u0 = (1 + tau) / (2 tau)`:
-    `first = 2 tau (u0^3 - u0^4 / 2)`,
-    `second = 2 tau (9/5 u0^5 - 2 u0^6 + 4/7 u0^7)`. Both are C^1 in tau.
-
-  Args:
-    temperature: positive float `Tensor`.
-    smoothing: `'cubic'` or `'sigmoid'`.
-
-  Returns:
-    `(first, second)`, tensors shaped like `temperature`.
-  """
-  _check_smoothing(smoothing)
-  tau = tf.convert_to_tensor(temperature)
-  if smoothing == 'sigmoid':
-    inv = tf.math.reciprocal(tau)
-    first = 1. + tau * tf.math.softplus(-inv)
-    return first, first - tau * tf.math.sigmoid(inv)
-  # Two branches (not relu/minimum): both moments are C^1 at tau = 1, where
-  # the kinks of relu(1 - tau) and min(1, u0) would give wrong gradients.
-  narrow = tau <= 1.
-  wide_tau = tf.where(narrow, 2. * tf.ones_like(tau), tau)
-  u0 = (1. + wide_tau) / (2. * wide_tau)
-  u0_2 = u0 * u0
-  wide_first = 2. * wide_tau * u0_2 * u0 * (1. - 0.5 * u0)
-  wide_second = 2. * wide_tau * u0_2 * u0_2 * u0 * (
-      9. / 5. - 2. * u0 + 4. / 7. * u0_2)
-  first = tf.where(narrow, tf.ones_like(tau), wide_first)
-  second = tf.where(narrow, 1. - 9. / 35. * tau, wide_second)
-  return first, second
-
-
-def _max_log_time_scale(dtype):
-  """Largest `-log(rate)` used: `exp` of it times the arrivals stays finite."""
-  return 0.5 * math.log(np.finfo(dtype_util.as_numpy_dtype(dtype)).max)
-
-
-def _cumsum_leading(x):
-  """`tf.cumsum(x, axis=0)` for a static leading size `K`, fast everywhere.
-
-  Two levels over blocks of `b ~ sqrt(K)`: a running sum inside the blocks
-  and one across the block totals, each step a vectorized add over the
-  trailing (batch) axes. Under XLA this is several times faster than
-  `tf.cumsum` (a reduce-window per output element) and it is no slower
-  outside XLA. Above 1024 arrivals, the two levels are two `tf.cumsum`s
-  (fewer ops in the graph).
-  """
-  k = x.shape[0]
-  b = max(1, int(math.ceil(math.sqrt(k))))
-  nb = -(-k // b)
-  if nb * b > k:
-    x = tf.pad(x, [[0, nb * b - k]] + [[0, 0]] * (x.shape.rank - 1))
-  trailing = ps.shape(x)[1:]
-  blocks = tf.reshape(x, ps.concat([[nb, b], trailing], 0))
-  if k > 1024:
-    inner = tf.cumsum(blocks, axis=1)
-    offsets = tf.cumsum(inner[:, -1], axis=0, exclusive=True)
-  else:
-    columns = [blocks[:, 0]]
-    for j in range(1, b):
-      columns.append(columns[-1] + blocks[:, j])
-    inner = tf.stack(columns, axis=1)
-    offsets = [tf.zeros_like(columns[-1][0])]
-    for i in range(1, nb):
-      offsets.append(offsets[-1] + columns[-1][i - 1])
-    offsets = tf.stack(offsets, axis=0)
-  out = tf.reshape(inner + offsets[:, tf.newaxis],
-                   ps.concat([[nb * b], trailing], 0))
-  return out[:k]
-
-
-def _arrival_times_leading(log_rate, num_arrivals, sample_shape, seed,
-                           batch_shape):
-  """Arrival times with the arrivals on the leading axis: `[K] + S + B`."""
-  dtype = log_rate.dtype
-  sample_shape = ps.reshape(
-      ps.convert_to_shape_tensor(ps.cast(sample_shape, tf.int32)), [-1])
-  shape = ps.concat([[num_arrivals], sample_shape, batch_shape], 0)
-  # Same generator as the GenGS Gumbel noise (fast under XLA as well).
-  u = gumbel_softmax.uniform(shape, dtype, seed)
-  standard_times = _cumsum_leading(-tf.math.log(u))
-  scale = tf.exp(tf.minimum(-log_rate, _max_log_time_scale(dtype)))
-  return standard_times * scale
-
-
-def arrival_times(log_rate: Any, num_arrivals: int, sample_shape: Any = (),
-                  seed: Any = None, batch_shape: Any = None) -> tf.Tensor:
-  """The first `num_arrivals` arrival times of a Poisson process.
-
-  `t_k = (E_1 + ... + E_k) / rate` with `E_i = -log(u_i) ~ Exponential(1)`,
-  i.e. `t = cumsum(Delta t)`, `Delta t_i ~ Exponential(rate)`. The scale
-  `1 / rate` is formed as `exp(-log_rate)` capped at
-  `sqrt(max float)`: times of processes slower than that are huge (the
-  relaxed count is 0 there) and their gradients are exactly 0, not NaN.
-  These are the times `relaxed_count` uses for the same arguments and seed.
-
-  Args:
-    log_rate: float `Tensor`, log of the rates.
-    num_arrivals: Python int `K`.
-    sample_shape: shape of independent draws prepended to the batch shape.
-    seed: int or stateless seed (TFP convention).
-    batch_shape: batch shape (defaults to `log_rate`'s shape).
-
-  Returns:
-    Arrival times, shape `sample_shape + batch_shape + [K]`, increasing
-    along the last axis.
-  """
-  log_rate = tf.convert_to_tensor(log_rate)
-  if batch_shape is None:
-    batch_shape = ps.shape(log_rate)
-  times = _arrival_times_leading(log_rate, num_arrivals, sample_shape, seed,
-                                 batch_shape)
-  return distribution_util.move_dimension(times, 0, -1)
-
-
-def relaxed_count(log_rate: Any, temperature: Any, num_arrivals: int,
-                  smoothing: str = 'cubic', sample_shape: Any = (),
-                  seed: Any = None,
-                  straight_through: bool = False) -> tf.Tensor:
-  """An EAT sample `z = sum_k s((1 - t_k) / tau)` over `K` arrival times.
-
-  With `straight_through=True` the forward value is the exact count
-  `#{k <= K: t_k <= 1}` and the gradient is that of the relaxed `z`.
-
-  Returns:
-    Samples of shape `sample_shape + broadcast(log_rate, temperature)`.
-  """
-  _check_smoothing(smoothing)
-  log_rate = tf.convert_to_tensor(log_rate)
-  temperature = tf.convert_to_tensor(temperature, log_rate.dtype)
-  batch_shape = ps.broadcast_shape(ps.shape(log_rate), ps.shape(temperature))
-  # Arrivals on the leading axis: the scan and the sum over arrivals are
-  # vectorized over samples and batch.
-  t = _arrival_times_leading(log_rate, num_arrivals, sample_shape, seed,
-                             batch_shape)
-  soft = tf.reduce_sum(smooth_indicator((1. - t) / temperature, smoothing),
-                       axis=0)
-  if not straight_through:
-    return soft
-  hard = tf.reduce_sum(tf.cast(t <= 1., soft.dtype), axis=0)
-  return hard + (soft - tf.stop_gradient(soft))
-
 
 def poisson_kl(log_rate_q: Any, log_rate_p: Any) -> tf.Tensor:
   """`KL(Poisson(q) || Poisson(p)) = q log(q/p) - q + p` from log-rates.
@@ -460,8 +206,8 @@ class ExponentialArrivalPoisson(distribution.AutoCompositeTensorDistribution):
       raise ValueError('Argument `temperature` is required.')
     if not isinstance(straight_through, bool):
       raise TypeError('Argument `straight_through` must be a Python bool.')
-    self._smoothing = _check_smoothing(smoothing)
-    self._tail_mass = _check_tail_mass(tail_mass)
+    self._smoothing = eat_smoothing.check_smoothing(smoothing)
+    self._tail_mass = eat_smoothing.check_tail_mass(tail_mass)
     self._straight_through = straight_through
     with tf.name_scope(name) as name:
       dtype = dtype_util.common_dtype([rate, log_rate, temperature],

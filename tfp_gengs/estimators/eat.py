@@ -20,7 +20,8 @@ import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import samplers
 
-from tfp_gengs.distributions import eat_poisson
+from tfp_gengs.distributions import eat_arrivals
+from tfp_gengs.distributions import eat_smoothing
 from tfp_gengs.estimators import base
 from tfp_gengs.internal import checks
 
@@ -35,7 +36,7 @@ class ExponentialArrivalTime(tf.Module):
       al. 2024).
     temperature: positive Python float `tau`.
     num_arrivals: Python int `K`, or `None` to choose it from `tail_mass`
-      (`eat_poisson.default_num_arrivals`) at `max_rate`, or else at the
+      (`eat_arrivals.default_num_arrivals`) at `max_rate`, or else at the
       rate of the call, which must then be known statically.
     max_rate: Python float, the largest rate the estimator will see (for the
       default `K` in traced code, where the rate is not known).
@@ -67,9 +68,7 @@ class ExponentialArrivalTime(tf.Module):
 
   def __init__(self, smoothing='cubic', temperature=1., num_arrivals=None,
                max_rate=None, tail_mass=1e-6, latent_ndims=0, name=None):
-    if smoothing not in eat_poisson.SMOOTHINGS:
-      raise ValueError(f'Argument `smoothing` must be one of '
-                       f'{eat_poisson.SMOOTHINGS}; got {smoothing!r}.')
+    eat_smoothing.check_smoothing(smoothing)
     super().__init__(name=name or f'EAT_{smoothing}')
     if not (isinstance(temperature, (int, float)) and temperature > 0):
       raise ValueError('Argument `temperature` must be a positive Python '
@@ -97,7 +96,7 @@ class ExponentialArrivalTime(tf.Module):
       raise ValueError(
           'EAT needs `num_arrivals` or `max_rate` when the rate is not known '
           'statically (inside `tf.function`); pass one of them.')
-    return eat_poisson.default_num_arrivals(rate, self.temperature,
+    return eat_arrivals.default_num_arrivals(rate, self.temperature,
                                             self.smoothing, self.tail_mass)
 
   def __call__(self, distribution, loss_fn, seed, context=None):
@@ -120,7 +119,7 @@ class ExponentialArrivalTime(tf.Module):
       log_rate = tf.convert_to_tensor(distribution.log_rate_parameter())
       static = tf.get_static_value(log_rate)
       k = self.arrivals_for(None if static is None else np.exp(static))
-      z = eat_poisson.relaxed_count(
+      z = eat_arrivals.relaxed_count(
           log_rate, self.temperature, k, self.smoothing,
           seed=samplers.sanitize_seed(seed))
       value = loss_fn(z[tf.newaxis])[0]

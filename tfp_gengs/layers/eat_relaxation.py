@@ -6,7 +6,7 @@ relaxation of `gengs.ExponentialArrivalPoisson` (Vafaii et al., 2024,
 sigmoid; Ibrahim et al., 2026, cubic), everything else staying the GenGS
 layer's. This module holds what is the option's own: the names, the rule
 that implicit inference has no EAT form, and the number of arrivals `K`
-fixed at construction (the sample is `eat_poisson.relaxed_count`).
+fixed at construction (the sample is `eat_arrivals.relaxed_count`).
 
 #### Mathematical Details
 
@@ -65,7 +65,7 @@ prior's.
 from typing import Any, Optional
 
 
-from tfp_gengs.distributions import eat_poisson
+from tfp_gengs.distributions import eat_arrivals
 from tfp_gengs.distributions import families
 from tfp_gengs.distributions import windows
 from tfp_gengs.internal import checks
@@ -141,7 +141,7 @@ def num_arrivals(prior_rate: Any, temperature: float, smoothing: str,
           'with an EAT relaxation: its window is {0, ..., num_arrivals}.')
     return arrivals
   mass = _DEFAULT_TAIL_MASS if tail_mass is None else tail_mass
-  needed = eat_poisson.default_num_arrivals(rate, temperature, smoothing,
+  needed = eat_arrivals.default_num_arrivals(rate, temperature, smoothing,
                                             mass)
   if high is None and tail_mass is not None:
     high = windows.window_of(family, {'rate': rate}, tail_mass)[1]

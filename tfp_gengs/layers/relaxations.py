@@ -21,7 +21,7 @@ is an exact sample of `pi`.
 
 from typing import Any
 
-from tfp_gengs.distributions import eat_poisson
+from tfp_gengs.distributions import eat_arrivals
 from tfp_gengs.distributions import sample_gradients
 
 __all__ = ['GumbelSoftmaxRelaxation', 'ExponentialArrivalRelaxation']
@@ -73,7 +73,7 @@ class ExponentialArrivalRelaxation:
     """`sample_shape + [..., d]` counts from the log-rates `x`."""
     del log_pi, outcomes  # the arrivals read the rate itself
     gradient = gradient or self.gradient
-    return eat_poisson.relaxed_count(
+    return eat_arrivals.relaxed_count(
         x, temperature, self.num_arrivals, self.smoothing,
         sample_shape=sample_shape, seed=seed,
         straight_through=gradient == 'straight_through')
