@@ -20,9 +20,9 @@ import pytest
 import tensorflow as tf
 
 from tfp_gengs.experiments.common import checkpointing
+from tfp_gengs.experiments.common import runner
 from tfp_gengs.experiments import vae
 from tfp_gengs.experiments.vae import evaluation as vae_evaluation
-from tfp_gengs.experiments.vae import main as vae_main
 from tfp_gengs.experiments.vae import models as vae_model
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 from float_tolerance import RESUME_RTOL  # noqa: E402
@@ -140,8 +140,8 @@ def test_resume_skips_a_finished_run(tiny_run, data):
       lambda a: a.tolist())))
   assert any('not run again' in line for line in lines), lines
   # With other settings (here the evaluation's) it is not skipped.
-  assert vae_main._same_settings(again['settings'], config.resolved())
-  assert not vae_main._same_settings(
+  assert runner.same_settings(again['settings'], config.resolved())
+  assert not runner.same_settings(
       again['settings'], dataclasses.replace(config, iw_samples=3).resolved())
 
 
@@ -326,7 +326,7 @@ def test_results_record_the_data_folder_not_the_machine_path(
   # A finished run is recognised whatever the spelling of its data folder
   # (an older run recorded the absolute path).
   saved = dict(results['settings'], data_dir='/some/machine/data')
-  assert vae_main._same_settings(saved, dataclasses.replace(
+  assert runner.same_settings(saved, dataclasses.replace(
       config, data_dir=None).resolved())
 
 

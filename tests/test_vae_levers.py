@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 
 from tfp_gengs.experiments import vae
-from tfp_gengs.experiments.vae import main as vae_main
 from tfp_gengs.experiments.vae import models as vae_model
+from tfp_gengs.experiments.vae import train as vae_train
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 
 TINY = vae_toy.TINY
@@ -44,7 +44,7 @@ def test_finetune_estimator_switches_the_layer_gradient(tmp_path, data):
   config = vae.Config(output_dir=str(tmp_path), estimator='gengs_implicit',
                       finetune_estimator='reinmax', finetune_epochs=1,
                       **dict(TINY, epochs=2))
-  assert [vae_main._gradient_of_epoch(config, e) for e in range(2)] == [  # pylint: disable=protected-access
+  assert [vae_train._gradient_of_epoch(config, e) for e in range(2)] == [  # pylint: disable=protected-access
       'relaxed', 'reinmax']
   results = vae.run(config, data=data, log=_quiet)
   assert [h['straight_through'] for h in results['history']] == [False,
@@ -73,7 +73,7 @@ def test_learning_rate_decays_in_steps(tmp_path, data):
   config = vae.Config(output_dir=str(tmp_path), estimator='gengs_implicit',
                       lr_decay_rate=0.5, lr_decay_steps=10,
                       **dict(TINY, epochs=1))
-  model, _, trainer, trackables = vae_main._build(  # pylint: disable=protected-access
+  model, _, trainer, trackables = vae_train._build(  # pylint: disable=protected-access
       config.resolved(), data[0], tf.distribute.get_strategy())
   del model, trainer
   optimizer = trackables['optimizer']

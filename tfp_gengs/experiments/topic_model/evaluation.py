@@ -22,13 +22,23 @@ GenGS sample at the evaluation temperature (what training optimises; not a
 bound of the discrete model), `hard` decodes its straight-through forward
 value, an exact outcome of the truncated posterior (the ELBO of the
 discrete model).
+
+`evaluate` scores a run's best-validation model this way on the test set
+(`--eval_samples` samples per document, the first `--test_documents`
+documents, 0: all) and writes its topics (`topics.txt`) and `curves.png`.
 """
+
+import time
 
 import numpy as np
 import tensorflow.compat.v2 as tf
 
-__all__ = ['perplexity', 'corpus_perplexity', 'Evaluator', 'top_words',
-           'format_topics']
+from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import runner
+from tfp_gengs.experiments.topic_model import report
+
+__all__ = ['perplexity', 'corpus_perplexity', 'Evaluator', 'evaluate',
+           'top_words', 'format_topics']
 
 
 def perplexity(neg_elbo, lengths):
@@ -119,3 +129,47 @@ def format_topics(words, label, notes=None):
     note = f' ({notes[k]})' if notes is not None else ''
     lines.append(f'topic {k:2d}{note}: {" ".join(row)}')
   return '\n'.join(lines) + '\n'
+
+
+def evaluate(trial, out, tau, state):
+  """The test perplexities, topics and figures of a run's selected model.
+
+  Args:
+    trial: the run's `train.Trial`, its weights the best validation ones.
+    out: the run's `output.OutputFolder` (`topics.txt`, `curves.png`).
+    tau: the temperature of the selected epoch (`None` for NVDM).
+    state: the epoch loop's state (`best_epoch`, `best_valid`, `history`).
+
+  Returns:
+    A `runner.Evaluation`.
+  """
+  config, model, corpus = trial.config, trial.network, trial.corpus
+  test = corpus.test
+  if config.test_documents:
+    test = test[:config.test_documents]
+  start = time.time()
+  ppx, corpus_ppx, neg_elbo = trial.evaluator.perplexities(
+      test, tau or 1., config.eval_samples,
+      epoch_loop.seed(epoch_loop.TEST, config.seed, 0))
+  test_seconds = time.time() - start
+  words = top_words(model.topics(), corpus.vocabulary, config.topic_words)
+  topics_text = format_topics(words, trial.label)
+  if config.model == 'nvpdef_stacked':
+    topics_text += report.super_topics_text(model.super_topics(), words)
+  topics_path = out.write_text('topics.txt', topics_text)
+  curves = report.curves(out.path('curves.png'), state['history'],
+                         model.variants, trial.label, config.is_gengs)
+  return runner.Evaluation(dict(
+      settings_explained=report.explained(config, trial.window, corpus),
+      paper=report.PAPER.get(config.model),
+      data=dict(source=corpus.source, train_documents=len(corpus.train),
+                valid_documents=len(corpus.valid),
+                test_documents=len(test), vocab_size=len(corpus.vocabulary)),
+      best_epoch=state['best_epoch'],
+      best_valid_perplexity=state['best_valid'],
+      test=dict(
+          temperature=tau, samples=config.eval_samples,
+          perplexity=ppx, corpus_perplexity=corpus_ppx,
+          neg_elbo_mean={k: float(v.mean()) for k, v in neg_elbo.items()},
+          primary=model.primary),
+      topics=words), test_seconds, dict(curves=curves, topics=topics_path))

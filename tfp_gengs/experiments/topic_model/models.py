@@ -43,30 +43,33 @@ Each model is a `TopicModel` with
   `'relaxed'` and `'hard'` variants share the Gumbel noise; see
   `evaluation`);
 * `topics()`: the decoder matrix `R [d, V]` whose rows are the topics;
-* `reset_noise(seed_pair)`: the training noise of the GenGS layers (their
-  `SeedGenerator`s), set at every epoch from `(seed, epoch)`.
+* `latent_layers`: its GenGS layers (none for NVDM), whose temperature and
+  noise (`SeedGenerator`) the training run sets.
+
+`MODELS` is the study's model table: one row per `--model` (its display
+name, its network, its Adam learning rate); `build` makes the one named.
 """
+
+import dataclasses
 
 import keras
 import numpy as np
 import tensorflow.compat.v2 as tf
 
+import tfp_gengs
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import truncated_log_pmf
-from tfp_gengs.distributions import windows
 
-__all__ = ['MODELS', 'TopicModel', 'NVPDEF', 'StackedNVPDEF', 'NVDM',
-           'poisson_window', 'log_softplus', 'word_log_frequencies',
+__all__ = ['MODELS', 'Model', 'TopicModel', 'NVPDEF', 'StackedNVPDEF',
+           'NVDM', 'poisson_window', 'log_softplus', 'word_log_frequencies',
            'build']
-
-MODELS = ('nvpdef', 'nvpdef_stacked', 'nvdm')
 
 
 def poisson_window(rate, tail_mass):
   """`(0, high)`: the smallest `high` with `P(X > high) <= tail_mass`."""
   from tensorflow_probability.python.distributions import poisson  # pylint: disable=g-import-not-at-top
-  low, high = windows.window(poisson.Poisson(float(rate)), tail_mass)
+  low, high = tfp_gengs.window(poisson.Poisson(float(rate)), tail_mass)
   return low, high
 
 
@@ -137,8 +140,10 @@ class TopicModel:
     """The decoder matrix `R [d, V]`: row `k` is topic `k`'s word weights."""
     return np.asarray(self.decoder.kernel)
 
-  def reset_noise(self, seed_pair):
-    del seed_pair
+  @property
+  def latent_layers(self):
+    """The GenGS layers (their temperature and noise are the run's)."""
+    return []
 
   def loss(self, x, seed, kl_weight):
     """`(objective, reported)`: the training loss of one batch.
@@ -203,12 +208,6 @@ class NVPDEF(TopicModel):
   def _head(self, name, dims):
     width = dims * (self.num_outcomes if self.inference == 'implicit' else 1)
     return keras.layers.Dense(width, name=name)
-
-  def reset_noise(self, seed_pair):
-    """Sets each GenGS layer's noise state from `seed_pair` (and its index)."""
-    for i, layer in enumerate(self.latent_layers):
-      state = layer.seed_generator.state
-      state.assign(tf.constant([seed_pair[0], seed_pair[1] + i], state.dtype))
 
   def _train_terms(self, x, seed):
     del seed  # the layer's own SeedGenerator draws the noise
@@ -397,20 +396,53 @@ class NVDM(TopicModel):
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Model:
+  """One row of `MODELS`: a `--model`.
+
+  Attributes:
+    name: its `--model` value (run folders, `results.json`).
+    display: its name in labels and tables (the paper's Table 2 row).
+    network: its class (`NVPDEF`, `StackedNVPDEF`, `NVDM`).
+    learning_rate: its Adam learning rate unless `--learning_rate` is
+      given, chosen on the validation perplexity of 20-epoch runs
+      (`results/topic_model/README.md`: NVDM overfits at 2e-3, NVPDEF
+      learns fastest there).
+  """
+
+  name: str
+  display: str
+  network: type
+  learning_rate: float
+
+  @property
+  def gengs(self):
+    """Whether its latents are GenGS counts (it takes `--inference`)."""
+    return issubclass(self.network, NVPDEF)
+
+
+MODELS = {m.name: m for m in (
+    # name, display, network, learning rate
+    Model('nvpdef', 'NVPDEF', NVPDEF, 2e-3),
+    Model('nvpdef_stacked', 'multi-stacked NVPDEF', StackedNVPDEF, 2e-3),
+    Model('nvdm', 'NVDM', NVDM, 1e-3),
+)}
+
+
 def build(name, vocab_size, latent_dims=50, upper_dims=20, hidden=(500,),
           activation='tanh', inference='explicit', prior_rate=1.,
           window=(0, 9), temperature=1., straight_through=False,
           word_log_frequencies=None, seed=0):
-  """The model called `name` (one of `MODELS`)."""
-  common = dict(vocab_size=vocab_size, latent_dims=latent_dims,
+  """The model called `name` (a key of `MODELS`)."""
+  if name not in MODELS:
+    raise ValueError(f'Unknown model {name!r}; choose from {tuple(MODELS)}.')
+  network = MODELS[name].network
+  kwargs = dict(vocab_size=vocab_size, latent_dims=latent_dims,
                 hidden=tuple(hidden), activation=activation,
                 word_log_frequencies=word_log_frequencies, seed=seed)
-  if name == 'nvdm':
-    return NVDM(**common)
-  gengs = dict(inference=inference, prior_rate=prior_rate, window=window,
-               temperature=temperature, straight_through=straight_through)
-  if name == 'nvpdef':
-    return NVPDEF(**common, **gengs)
-  if name == 'nvpdef_stacked':
-    return StackedNVPDEF(upper_dims=upper_dims, **common, **gengs)
-  raise ValueError(f'Unknown model {name!r}; choose from {MODELS}.')
+  if MODELS[name].gengs:
+    kwargs.update(inference=inference, prior_rate=prior_rate, window=window,
+                  temperature=temperature, straight_through=straight_through)
+  if network is StackedNVPDEF:
+    kwargs['upper_dims'] = upper_dims
+  return network(**kwargs)

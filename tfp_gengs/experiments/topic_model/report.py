@@ -5,20 +5,20 @@
 * `explained(...)`: every setting of a run with the reason it was chosen.
 * `curves(...)`, `summary(...)`, `super_topics_text(...)`: one run's
   `curves.png`, `summary.md` and the multi-stacked model's super-topics.
-* `grid_table(...)`: the table of a grid of runs (mean ± std over seeds).
+* `table(...)`: `table.md` of a grid of runs (mean ± std over seeds);
+  `run_folder_name(...)`: a run's folder.
+
+Models are named by their rows in `models.MODELS`.
 """
 
 import numpy as np
 
-from tfp_gengs.experiments.common import output
 from tfp_gengs.experiments.common import plots
-from tfp_gengs.experiments.common import progress
+from tfp_gengs.experiments.common import report as common_report
+from tfp_gengs.experiments.topic_model import models
 
-__all__ = ['PAPER', 'DISPLAY', 'explained', 'curves', 'summary',
-           'super_topics_text', 'grid_table']
-
-DISPLAY = {'nvpdef': 'NVPDEF', 'nvpdef_stacked': 'multi-stacked NVPDEF',
-           'nvdm': 'NVDM'}
+__all__ = ['PAPER', 'curves', 'explained', 'run_folder_name', 'summary',
+           'super_topics_text', 'table']
 
 # Paper Table 2, 20 Newsgroups column: (mean, std, dimensions).
 PAPER = {
@@ -46,7 +46,7 @@ def explained(config, window, corpus):
       ('data', f'{corpus.source}; {len(corpus.valid)} training documents '
        'held out for validation (seed 0)', 'paper §6.3; model selection '
        'never sees the test set'),
-      ('model', DISPLAY[c.model] + (
+      ('model', models.MODELS[c.model].display + (
           f' ({c.upper_dims}-{c.latent_dims} counts)'
           if c.model == 'nvpdef_stacked' else f' ({c.latent_dims} dims)'),
        'paper Table 2'),
@@ -144,18 +144,8 @@ def summary(results):
     lines.append(f'| {text} | {v:.1f} | {t["corpus_perplexity"][k]:.1f} | '
                  f'{t["neg_elbo_mean"][k]:.2f} |')
   lines += [f'| paper (Table 2, 20 Newsgroups) | {_paper_text(s["model"])} '
-            '| | |', '',
-            '## Cost and machine', '',
-            f'* Seconds per epoch (training steps only; median): '
-            f'{results["seconds_per_epoch"]:.1f} s; validation '
-            f'{results["valid_seconds_per_epoch"]:.1f} s per epoch; test '
-            f'evaluation {results["test_seconds"]:.1f} s.',
-            f'* Total: {progress.format_duration(results["elapsed_seconds"])}'
-            f' over {results["sessions"]} session(s).',
-            f'* Machine: {output.describe_machine(results["machine"])}.', '',
-            '## Settings', '', '| setting | value | why |', '|---|---|---|']
-  for key, value, why in results['settings_explained']:
-    lines.append(f'| {key} | {value} | {why} |')
+            '| | |', '']
+  lines += common_report.cost_and_settings(results)
   lines += ['', '## Topics (first 10; all in topics.txt)', '']
   lines += [f'* topic {k}: {" ".join(w)}'
             for k, w in enumerate(results['topics'][:10])]
@@ -163,11 +153,20 @@ def summary(results):
   return '\n'.join(lines)
 
 
-def grid_table(records):
+def run_folder_name(config):
+  """`<model>-<inference>-s<seed>`; NVDM (no inference): `nvdm-s<seed>`."""
+  resolved = config.resolved()
+  return '-'.join(p for p in (resolved.model, resolved.inference,
+                              f's{resolved.seed}') if p)
+
+
+def table(records, defaults=None):
   """Markdown: one row per model (and inference), mean ± std over seeds.
 
-  The standard deviation is the sample one (ddof = 1) over seeds.
+  The standard deviation is the sample one (ddof = 1) over seeds;
+  `defaults` is not used (every run of a row has the same protocol).
   """
+  del defaults
   cells = {}
   for r in records:
     s = r['settings']
@@ -184,6 +183,7 @@ def grid_table(records):
       text = (f'{mean:.1f} ± {float(np.std(values, ddof=1)):.1f}'
               if len(values) > 1 else f'{mean:.1f}')
       posterior = (inference or '—') + (', ST' if st else '')
-      lines.append(f'| {DISPLAY[model]} | {posterior} | {variant} | {text} | '
-                   f'{len(values)} | {_paper_text(model)} |')
+      lines.append(f'| {models.MODELS[model].display} | {posterior} | '
+                   f'{variant} | {text} | {len(values)} | '
+                   f'{_paper_text(model)} |')
   return '\n'.join(lines) + '\n'

@@ -26,14 +26,28 @@ count `sum_k s((1 - t_k) / tau)`, with (b)'s hard value `min(N, K)` from the
 same arrival times; `min(N, K)` is an exact sample of `q`, the Poisson
 truncated to the layer's window `{0..K}`, so (b), (c) and the KL are as
 above.
+
+`evaluate` scores a run's best-validation model this way on the test set:
+(a) and (b) over `--eval_samples` posterior samples, (c) with
+`--iw_samples` on the first `--iw_examples` test examples (0: all); plus
+the exact KL, the collapsed latent dimensions (mean KL <
+`COLLAPSE_THRESHOLD` nats), reconstructions and latent-count histograms.
 """
+
+import time
 
 import numpy as np
 import tensorflow.compat.v2 as tf
 
 import tfp_gengs
+from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import runner
+from tfp_gengs.experiments.vae import report
 
-__all__ = ['sample_latents', 'layer_latents', 'Evaluator']
+__all__ = ['COLLAPSE_THRESHOLD', 'Evaluator', 'evaluate', 'layer_latents',
+           'sample_latents']
+
+COLLAPSE_THRESHOLD = 0.01   # nats of mean KL: a collapsed dimension
 
 
 def sample_latents(q, temperature, num_samples, seed):
@@ -145,3 +159,80 @@ class Evaluator:
         temperature, 1, seed)
     return (self.vae.reconstruction(hard[0]).numpy(),
             self.vae.reconstruction(relaxed[0]).numpy())
+
+
+def _mean_se(values):
+  values = np.asarray(values, np.float64)
+  return [float(values.mean()),
+          float(values.std(ddof=1) / np.sqrt(len(values)))
+          if len(values) > 1 else None]
+
+
+def _test_seed(config, index):
+  return epoch_loop.seed(epoch_loop.TEST, config.seed, index)
+
+
+def evaluate(trial, out, tau, state):
+  """The test scores, figures and report rows of a run's selected model.
+
+  Args:
+    trial: the run's `train.Trial`, its weights the best validation ones.
+    out: the run's `output.OutputFolder` (the figures go there).
+    tau: the temperature of the selected epoch (the layer holds it).
+    state: the epoch loop's state (`best_epoch`, `history`).
+
+  Returns:
+    A `runner.Evaluation`.
+  """
+  config, vae, evaluator, test = (trial.config, trial.vae, trial.evaluator,
+                                  trial.test)
+  test_start = time.time()
+  t = evaluator.elbo(test, tau, config.eval_samples, _test_seed(config, 0))
+  iw_x = test[:config.iw_examples] if config.iw_examples else test
+  iw = evaluator.importance_weighted(iw_x, config.iw_samples,
+                                     _test_seed(config, 1))
+  test_seconds = time.time() - test_start
+  outcomes = np.asarray(vae.latent.outcomes)
+  hard = t['hard_sample']                                   # [N, d]
+  index = np.searchsorted(outcomes, hard)
+  counts = np.bincount(index.ravel(), minlength=len(outcomes))
+  prior_pmf = np.exp(np.asarray(vae.latent.prior().logits_parameter(),
+                                np.float64))
+  prior_pmf /= prior_pmf.sum(-1, keepdims=True)
+  kl_per_dim = t['kl_per_dim']
+  busiest = np.argsort(-kl_per_dim)[:3]
+  per_dim = [(f'dimension {j} (KL {kl_per_dim[j]:.2f})',
+              np.bincount(index[:, j], minlength=len(outcomes)) /
+              len(index)) for j in busiest]
+  k = config.figure_examples
+  recon_hard, recon_relaxed = evaluator.reconstructions(
+      test[:k], tau, _test_seed(config, 2))
+  figures = report.figures(
+      out, state['history'], trial.label, test[:k],
+      [('hard z', recon_hard), (f'relaxed z (tau {tau:.2g})', recon_relaxed)],
+      outcomes, counts / counts.sum(), prior_pmf, per_dim)
+  window = trial.window
+  return runner.Evaluation(dict(
+      settings_explained=report.explained(config, window, test.shape[1]),
+      window=window,
+      paper=report.paper_value(config.dataset, config.prior,
+                               config.estimator),
+      best_epoch=state['best_epoch'],
+      test=dict(
+          temperature=tau,
+          neg_elbo_relaxed=_mean_se(t['neg_elbo_relaxed']),
+          neg_elbo_hard=_mean_se(t['neg_elbo_hard']),
+          neg_log_likelihood_iw=_mean_se(-iw),
+          iw_examples=len(iw_x),
+          # (b) on the IWAE's examples, the number (c) must not exceed.
+          neg_elbo_hard_iw_examples=_mean_se(t['neg_elbo_hard'][:len(iw_x)]),
+          kl=_mean_se(t['kl']),
+          nll_hard=_mean_se(t['nll_hard']),
+          nll_relaxed=_mean_se(t['nll_relaxed']),
+          kl_per_dim=kl_per_dim,
+          collapse_threshold=COLLAPSE_THRESHOLD,
+          collapsed_dims=int(np.sum(kl_per_dim < COLLAPSE_THRESHOLD)),
+          latent_count_pmf=counts / counts.sum(),
+          prior_pmf=prior_pmf,
+          all_hard_latents_are_outcomes=bool(np.all(
+              np.isin(hard, outcomes))))), test_seconds, figures)

@@ -41,8 +41,8 @@ from tensorflow_probability.python.distributions import kullback_leibler
 from tensorflow_probability.python.distributions import negative_binomial
 from tensorflow_probability.python.distributions import poisson
 
+import tfp_gengs
 from tfp_gengs import layers as gengs_layers
-from tfp_gengs.distributions import windows
 
 __all__ = ['ENCODER_INITS', 'PRIORS', 'Prior', 'RATE_LINKS', 'VAE',
            'SoftplusLogRate', 'build_vae']
@@ -219,7 +219,7 @@ def build_vae(prior_name, inference, latent_dims=50, hidden=(512, 256),
   """
   prior = PRIORS[prior_name]
   distribution = prior.distribution(tf.float64)
-  low, high = windows.window(distribution, tail_mass)
+  low, high = tfp_gengs.window(distribution, tail_mass)
   eat = {}
   if relaxation != 'gengs':
     if not isinstance(distribution, poisson.Poisson):

@@ -2,42 +2,36 @@
 
 * `PAPER_TABLE1`: the paper's test negative ELBOs (mean ± std), by dataset,
   prior and estimator, to print beside ours.
+* `explained(...)`: every setting of a run with the reason it was chosen.
 * `figures(...)`: training curves, Figure-4-style reconstructions and
   latent-count histograms of one run.
 * `summary(...)`: `summary.md` of one run: every setting beside every
   number, the machine, the paper's value for the same cell.
-* `grid_table(...)`: the table of a grid of runs (mean ± std over seeds).
+* `grid_table(...)`, `table(...)`: the tables of a grid of runs (mean ±
+  std over seeds), `table.md`; `run_folder_name(...)`: a run's folder.
+
+Methods are named, ordered and given their posterior by their rows in
+`methods.METHODS`.
 """
 
-import json
+import dataclasses
 import math
-import os
 
 import numpy as np
 
-from tfp_gengs.experiments.common import output
 from tfp_gengs.experiments.common import plots
-from tfp_gengs.experiments.common import progress
+from tfp_gengs.experiments.common import report as common_report
+from tfp_gengs.experiments.vae import methods
 
-__all__ = ['PAPER_TABLE1', 'DISPLAY', 'OWN_POSTERIOR', 'paper_value',
-           'figures', 'summary', 'protocol', 'column', 'grid_table',
-           'grid_report', 'collect']
+__all__ = ['PAPER_TABLE1', 'column', 'explained', 'figures', 'grid_table',
+           'paper_value', 'protocol', 'run_folder_name', 'summary', 'table']
 
-# Column order and names of Table 1 (our estimator flag -> paper column).
-DISPLAY = {
-    'RF*': 'RF*', 'NVIL': 'NVIL', 'MuProp': 'MuProp', 'VIMCO': 'VIMCO(5)',
-    'REBAR': 'REBAR', 'RELAX': 'RELAX', 'StoRB*': 'StoRB*',
-    'gengs_explicit': 'GenGS (Ex.)', 'gengs_implicit': 'GenGS (Im.)',
-    'gengs_st': 'GenGS-ST', 'deterministic': 'deterministic bottleneck',
-    'reinmax': 'ReinMax', 'gumbel_rao': 'Gumbel-Rao(10)',
-    'eat_cubic': 'EAT-cubic (Ex.)', 'eat_sigmoid': 'EAT-sigmoid (Ex.)',
-}
-_COLUMNS = ('RF*', 'NVIL', 'MuProp', 'VIMCO', 'REBAR', 'RELAX', 'StoRB*',
-            'gengs_explicit', 'gengs_implicit')
+# The paper's Table 1 columns, in its order (the methods with `paper`).
+_PAPER_COLUMNS = tuple(m.name for m in methods.METHODS.values() if m.paper)
 
 
 def _row(*cells):
-  return {c: v for c, v in zip(_COLUMNS, cells) if v is not None}
+  return {c: v for c, v in zip(_PAPER_COLUMNS, cells) if v is not None}
 
 
 # Paper Table 1 (test negative ELBO, mean ± std over runs). None: "—" (no
@@ -83,6 +77,62 @@ PAPER_TABLE1 = {
 def paper_value(dataset, prior, estimator):
   """`(mean, std)` of the paper's cell, or `None`."""
   return PAPER_TABLE1.get(dataset, {}).get(prior, {}).get(estimator)
+
+
+def explained(config, window, data_dim):
+  """`(setting, value, why)` rows for the report."""
+  c = config
+  validation = {'mnist': 'the canonical 10,000 images',
+                'omniglot': f'{c.valid_size} images held out of train '
+                            '(seeded)'}.get(c.dataset, 'given')
+  return [
+      ('dataset', c.dataset + (' (our 28×28 derivation, not Burda\'s split)'
+                               if c.dataset == 'omniglot' else ''),
+       'paper §6.2'),
+      ('prior', f'{window["prior"]} per latent dimension', 'paper §6.2'),
+      ('estimator', f'{c.estimator} ({c.method.display})',
+       'Table 1 column'),
+      ('posterior', c.inference, 'paper §4.1; baselines use the same '
+       'family as GenGS (Im.) by default'),
+      ('truncation', f'{{{window["low"]}..{window["high"]}}}, tail on the '
+       f'ends', f'prior tail P(X > high) <= {c.tail_mass:g}'),
+      ('latent dimensions d', c.latent_dims, 'not stated; as in '
+       'categorical-VAE work and the earlier probe'),
+      ('encoder / decoder', f'{data_dim}-{"-".join(map(str, c.hidden))}-'
+       f'(d·n or d), d-{"-".join(map(str, reversed(c.hidden)))}-{data_dim}, '
+       f'{c.activation}; Bernoulli likelihood', 'not stated'),
+      ('temperature', f'max({c.tau_min:g}, {c.tau_initial:g}·exp(-'
+       f'{c.tau_rate:g}·step)), every {c.tau_update_every} step(s)',
+       'not stated; Jang et al. schedule'),
+      ('optimiser', f'Adam lr {c.learning_rate:g}, batch {c.batch_size}, '
+       f'{c.epochs} epochs; the same Adam trains the control variates',
+       'not stated'),
+      ('KL weight', 'warm-up over %d epochs' % c.kl_warmup_epochs
+       if c.kl_warmup_epochs else '1', 'the ELBO'),
+      ('straight-through fine-tuning', f'last {c.st_finetune_epochs} '
+       'epochs' if c.st_finetune_epochs else 'off', 'GenGS Ex./Im. and EAT; '
+       'closes the relaxed/hard gap'),
+      ('hard-sample fine-tuning', f'{c.finetune_estimator}, last '
+       f'{c.finetune_epochs} epochs' if c.finetune_epochs else 'off',
+       'GenGS Ex./Im.: exact outcomes forward in the last epochs'),
+      ('learning-rate decay', f'x{c.lr_decay_rate:g} every '
+       f'{c.lr_decay_steps} steps' if c.lr_decay_rate < 1. else 'off',
+       'Jang et al.\'s reference decays it'),
+      ('encoder output', f'bias {c.encoder_init}, rate link {c.rate_link}',
+       '\'prior\': starts q at the prior'),
+      ('RF* / VIMCO samples', f'{c.rf_samples} / {c.vimco_samples} '
+       '(VIMCO on the k-sample bound)', 'paper: VIMCO(5)'),
+      ('model selection', f'lowest validation -ELBO, hard samples, S = '
+       f'{c.valid_samples}', 'the honest metric; never the test set'),
+      ('validation', validation, 'model selection only'),
+      ('training examples', c.train_examples or 'all', ''),
+      ('test evaluation', f'S = {c.eval_samples} samples (relaxed and hard, '
+       f'common noise); IWAE k = {c.iw_samples} on '
+       f'{c.iw_examples or "all"} test examples', ''),
+      ('seed', c.seed, 'data order and noise: functions of (seed, epoch, '
+       'step)'),
+  ]
+
 
 
 def _fmt(mean_std, digits=2):
@@ -171,18 +221,10 @@ def summary(results):
       f'| collapsed latent dimensions (KL < {t["collapse_threshold"]} nats) '
       f'| {t["collapsed_dims"]} of {s["latent_dims"]} |',
       f'| paper (Table 1, test negative ELBO) | {_fmt(paper)} |', '',
-      '## Cost and machine', '',
-      f'* Seconds per epoch (training steps only; median over epochs): '
-      f'{results["seconds_per_epoch"]:.1f} s; validation '
-      f'{results["valid_seconds_per_epoch"]:.1f} s per epoch; test '
-      f'evaluation {results["test_seconds"]:.1f} s.',
-      f'* Total: {progress.format_duration(results["elapsed_seconds"])} '
-      f'over {results["sessions"]} session(s).',
-      f'* Machine: {output.describe_machine(results["machine"])}.',
-      f'* Strategy `{s["strategy"]}`, {results["replicas"]} replica(s).', '',
-      '## Settings', '', '| setting | value | why |', '|---|---|---|']
-  for key, value, why in results['settings_explained']:
-    lines.append(f'| {key} | {value} | {why} |')
+  ]
+  lines += common_report.cost_and_settings(
+      results, 'median over epochs',
+      [f'* Strategy `{s["strategy"]}`, {results["replicas"]} replica(s).'])
   lines += ['', f'Window: {{{w["low"]}..{w["high"]}}} (n = '
             f'{w["num_outcomes"]}), prior upper tail P(X > {w["high"]}) = '
             f'{w["prior_upper_tail"]:.2g} (tail mass bound '
@@ -190,20 +232,6 @@ def summary(results):
             '## Figures', ''] + [f'![{p}]({p})' for p in results['figures']]
   lines.append('')
   return '\n'.join(lines)
-
-
-def collect(folder):
-  """Every run's `results.json` under `folder` (worker copies skipped)."""
-  records = []
-  for root, dirs, files in os.walk(folder):
-    dirs[:] = sorted(d for d in dirs if not d.startswith('worker-') and
-                     d not in ('checkpoints', 'tensorboard'))
-    if 'results.json' in files:
-      with open(os.path.join(root, 'results.json')) as f:
-        record = json.load(f)
-      record['folder'] = os.path.relpath(root, folder)
-      records.append(record)
-  return records
 
 
 # Settings that either name the cell (dataset, prior, estimator, posterior,
@@ -256,12 +284,6 @@ def protocol(settings, defaults=None):
   return text
 
 
-# Estimators whose posterior is fixed by their name (the experiment's
-# `Config.resolved` reads this too); the others (the baselines, GenGS-ST,
-# the bottleneck) take `--inference`, implicit by default, and an explicit
-# run is its own column.
-OWN_POSTERIOR = {'gengs_implicit': 'implicit', 'gengs_explicit': 'explicit',
-                 'eat_cubic': 'explicit', 'eat_sigmoid': 'explicit'}
 _EXPLICIT = '@explicit'
 
 
@@ -269,15 +291,26 @@ def column(settings):
   """The table column of a run: its estimator, `+ '@explicit'` for a
   baseline (or GenGS-ST) trained with the explicit posterior."""
   estimator = settings['estimator']
-  if (estimator not in OWN_POSTERIOR and
+  method = methods.METHODS.get(estimator)
+  if ((method is None or method.posterior is None) and
       settings.get('inference', 'implicit') == 'explicit'):
     return estimator + _EXPLICIT
   return estimator
 
 
+def run_folder_name(config):
+  """A grid run's folder: dataset, prior, table column (the estimator, and
+  `explicit` for a baseline with the explicit posterior), seed; e.g.
+  `mnist-poisson2-RFstar-explicit-s0`."""
+  name = (f'{config.dataset}-{config.prior}-'
+          f'{column(dataclasses.asdict(config.resolved()))}-s{config.seed}')
+  return name.replace('@', '-').replace('*', 'star')
+
+
 def _display(column_key):
   estimator, explicit, _ = column_key.partition(_EXPLICIT)
-  return DISPLAY[estimator] + (' (Ex. posterior)' if explicit else '')
+  return (methods.METHODS[estimator].display +
+          (' (Ex. posterior)' if explicit else ''))
 
 
 def grid_table(records, metric='neg_elbo_hard', with_paper=True,
@@ -300,7 +333,7 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True,
     s = r['settings']
     key = (s['dataset'], s['prior'], protocol(s, defaults), column(s))
     cells.setdefault(key, []).append(r['test'][metric][0])
-  estimators = [c for e in DISPLAY for c in (e, e + _EXPLICIT)
+  estimators = [c for e in methods.METHODS for c in (e, e + _EXPLICIT)
                 if any(k[3] == c for k in cells)]
   rows = sorted({k[:3] for k in cells})
   lines = ['| dataset | prior | protocol | ' + ' | '.join(
@@ -324,7 +357,7 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True,
   return '\n'.join(lines)
 
 
-def grid_report(records, defaults=None):
+def table(records, defaults=None):
   """`table.md`: the three test metrics of a grid of runs, and the runs.
 
   `defaults`: the experiment's default settings (see `protocol`).

@@ -1,4 +1,4 @@
-"""What each estimator optimises in the VAE, and the distributed train step.
+"""How a VAE run trains: the objectives, the distributed step, the `Trial`.
 
 Objectives per minibatch (`B` examples, `beta` the KL weight, 1 unless a
 KL warm-up is asked for):
@@ -25,15 +25,25 @@ VIMCO(k):                           the k-sample bound, f = -log w,
 ```
 
 The reported training loss is the estimate of the negative ELBO (for
-VIMCO: of the negative k-sample bound).
+VIMCO: of the negative k-sample bound). Which objective a run uses, and the
+layer's sample gradient in each epoch, follow from its method's row
+(`methods.METHODS`). `Trial` is one run for `common.runner`: its train step
+and validation (the test evaluation is `evaluation.evaluate`).
 """
 
+import keras
+import numpy as np
 import tensorflow.compat.v2 as tf
 
 from tfp_gengs import estimators
+from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import runner
+from tfp_gengs.experiments.vae import evaluation
+from tfp_gengs.experiments.vae import methods
+from tfp_gengs.experiments.vae import models
 
 __all__ = ['GenGSObjective', 'EstimatorObjective', 'make_estimator',
-           'Trainer']
+           'Trainer', 'Trial']
 
 
 class GenGSObjective:
@@ -206,3 +216,148 @@ class Trainer:
       if estimator is not None and hasattr(estimator, 'reset'):
         estimator.reset()
       self.optimizer.build(self.variables + self.objective.aux_variables)
+
+
+def _gradient_of_epoch(config, epoch):
+  """The latent layer's `gradient` in `epoch` (0-based)."""
+  if config.finetune_epochs and epoch >= config.epochs - config.finetune_epochs:
+    return methods.get(config.finetune_estimator).gradient
+  method = config.method
+  if method.relaxed and epoch >= config.epochs - config.st_finetune_epochs:
+    return 'straight_through'
+  return method.gradient
+
+
+def _distribute_batch(strategy, batch):
+  """The global batch split into contiguous per-replica parts."""
+  replicas = strategy.num_replicas_in_sync
+  if replicas == 1:
+    return tf.constant(batch)
+  per = len(batch) // replicas
+
+  def part(context):
+    r = context.replica_id_in_sync_group
+    return tf.constant(batch[r * per:(r + 1) * per])
+
+  return strategy.experimental_distribute_values_from_function(part)
+
+
+def _build(config, train, strategy):
+  """VAE, objective, optimizers and trainer, made in the strategy's scope.
+
+  Returns:
+    `(vae, window info, trainer, trackables)`.
+  """
+  method = config.method
+  with strategy.scope():
+    vae, window = models.build_vae(
+        config.prior, config.inference, latent_dims=config.latent_dims,
+        hidden=config.hidden, activation=config.activation,
+        tail_mass=config.tail_mass, temperature=config.tau_initial,
+        gradient=_gradient_of_epoch(config, 0),
+        inference_output=('mean' if method.trains == 'bottleneck'
+                          else 'sample'),
+        seed=config.seed, data_dim=train.shape[1],
+        pixel_mean=train.mean(0), encoder_init=config.encoder_init,
+        rate_link=config.rate_link, relaxation=method.relaxation)
+    estimator = None
+    if method.pathwise:
+      objective = GenGSObjective(
+          vae, deterministic=method.trains == 'bottleneck')
+    else:
+      estimator = make_estimator(
+          config.estimator, seed=config.seed, temperature=config.tau_initial,
+          rf_samples=config.rf_samples, vimco_samples=config.vimco_samples)
+      objective = EstimatorObjective(
+          vae, estimator, k_sample_bound=config.estimator == 'VIMCO')
+    learning_rate = config.learning_rate
+    if config.lr_decay_rate < 1.:   # x rate every `lr_decay_steps` steps
+      learning_rate = keras.optimizers.schedules.ExponentialDecay(
+          learning_rate, config.lr_decay_steps, config.lr_decay_rate,
+          staircase=True)
+    optimizer = keras.optimizers.Adam(learning_rate)
+  trainer = Trainer(objective, vae.network_variables, optimizer, strategy)
+  per_replica = config.batch_size // strategy.num_replicas_in_sync
+  trainer.build(tf.constant(train[:per_replica]))
+  trackables = dict(model=vae.model, optimizer=optimizer)
+  if estimator is not None:
+    trackables['estimator'] = estimator
+  return vae, window, trainer, trackables
+
+
+class Trial(runner.Trial):
+  """One VAE run for `common.runner`: build, train step, validation.
+
+  Args:
+    config: a resolved `configs.Config`.
+    data: `(train, valid, test)` arrays.
+    strategy: the `tf.distribute.Strategy`.
+    log: callable taking a line.
+  """
+
+  def __init__(self, config, data, strategy, log):
+    train, valid, test = data
+    train = np.asarray(train, np.float32)
+    if config.train_examples:
+      train = train[:config.train_examples]
+    self.config, self.strategy, self.log = config, strategy, log
+    self.train = train
+    self.valid = np.asarray(valid, np.float32)
+    self.test = np.asarray(test, np.float32)
+    self.vae, self.window, self.trainer, self.trackables = _build(
+        config, train, strategy)
+    self.model = self.vae.model
+    self.latent_layers = [self.vae.latent]
+    self.label = (f'{config.dataset} {self.window["prior"]} '
+                  f'{config.method.display} seed {config.seed}')
+    self.evaluator = evaluation.Evaluator(self.vae)
+
+  def shape_text(self, steps_per_epoch):
+    w = self.window
+    return (f'{self.config.epochs} epochs x {steps_per_epoch} steps, window '
+            f'{{{w["low"]}..{w["high"]}}}, '
+            f'{self.strategy.num_replicas_in_sync} replica(s).')
+
+  def start_epoch(self, epoch):
+    latent = self.vae.latent
+    if _gradient_of_epoch(self.config, epoch) != latent.gradient:
+      latent.gradient = _gradient_of_epoch(self.config, epoch)
+      self.trainer.retrace()
+      self.log(f'Epoch {epoch + 1}: gradient {latent.gradient!r} from here '
+               'on.')
+
+  def train_step(self, batch, seed, kl_weight):
+    loss, aux = self.trainer.step(_distribute_batch(self.strategy, batch),
+                                  seed, kl_weight)
+    return dict(loss=loss, aux=aux)
+
+  def validate(self, epoch, tau, kl_weight, train_means):
+    config = self.config
+    v = self.evaluator.elbo(self.valid, tau, config.valid_samples,
+                            epoch_loop.seed(epoch_loop.VALID, config.seed,
+                                            epoch))
+    record = dict(
+        train_loss=train_means['loss'], aux_loss=train_means['aux'],
+        temperature=tau, kl_weight=kl_weight,
+        straight_through=self.vae.latent.straight_through,
+        valid_neg_elbo_relaxed=float(v['neg_elbo_relaxed'].mean()),
+        valid_neg_elbo_hard=float(v['neg_elbo_hard'].mean()),
+        valid_kl=float(v['kl'].mean()),
+        valid_collapsed_dims=int(np.sum(v['kl_per_dim'] <
+                                        evaluation.COLLAPSE_THRESHOLD)))
+    text = (f'train {record["train_loss"]:.2f}  valid relaxed '
+            f'{record["valid_neg_elbo_relaxed"]:.2f}  hard '
+            f'{record["valid_neg_elbo_hard"]:.2f}  KL '
+            f'{record["valid_kl"]:.2f}  tau {tau:.3f}  collapsed '
+            f'{record["valid_collapsed_dims"]}')
+    return record, record['valid_neg_elbo_hard'], text
+
+  def evaluate(self, out, tau, state):
+    return evaluation.evaluate(self, out, tau, state)
+
+  def outcome_text(self, results):
+    test = results['test']
+    return (f'test -ELBO relaxed {test["neg_elbo_relaxed"][0]:.2f}, hard '
+            f'{test["neg_elbo_hard"][0]:.2f}, IWAE(k='
+            f'{self.config.iw_samples}) -log p(x) <= '
+            f'{test["neg_log_likelihood_iw"][0]:.2f}')
