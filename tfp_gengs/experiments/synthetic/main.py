@@ -41,41 +41,8 @@ every (problem, estimator) run; a rerun with the same settings (`--resume`,
 the default) skips the runs it holds and keeps the run time of the earlier
 sessions.
 
-#### Settings the paper leaves open (its Appendix J is not available)
-
-Chosen here, and written next to the results in `summary.md` (the problems'
-parameters, starts and windows: `problems`):
-
-* `k = 10` targets (data points; the paper's "z_i" read as one latent per
-  target, and its remark that DetRB/StoRB could use more categories "in the
-  synthetic example" as one latent per learning signal); each has its own
-  latent, and each estimator's learning signal for `z_i` is its own loss
-  `(z_i - t_i)^2` (as for the per-data-point latents of a VAE). With one
-  latent per data point the sum-and-sample estimators need no `m^K`
-  combinations.
-* Adam, learning rate 0.01, for every estimator; the learned control
-  variates use Adam with learning rate 0.01 on their variance/regression
-  losses, averaged over all replicates (`runner`).
-* Temperature `tau = 1` for every relaxation (GenGS, GenGS-ST, GenGS-RB and
-  the initial temperature of REBAR/RELAX), no annealing (`--temperature`).
-  A fixed problem has no reason to anneal; `tau = 1` is the largest common
-  choice, and the relaxed gradient's variance grows like `1 / tau` while its
-  bias shrinks (see `tests/test_estimators.py`), so the full run adds
-  `GenGS@0.5` (GenGS at `tau = 0.5`) to show that trade-off.
-* Multi-sample estimators: RF* with 2 samples, VIMCO(5) with 5 samples,
-  sum-and-sample and unordered-set estimators with one summed category plus
-  one sampled one (2 evaluations). Variances are per gradient estimate,
-  whatever it costs; `summary.md` lists the evaluations of `f` per estimate
-  and the time per gradient next to them.
-* Bias: `|mean of the replicates - exact gradient|` carries the Monte Carlo
-  error `sqrt(tr Cov / R)`; the table reports the debiased root-mean-square
-  bias `sqrt(mean(|mean - g|^2 - tr Cov_hat / R))` over steps and seeds
-  (unbiased for the squared bias), with the raw value and the noise floor.
-  Beside it, the error of *one* estimate, `sqrt(E|g_hat - g|^2)` (variance
-  plus squared bias; the other reading of "bias" in the paper's Figure 3),
-  and the variance per evaluation of `f`, `log(tr Cov x evaluations)`: what
-  averaging estimates to an equal budget of evaluations would give.
-* Confidence intervals: mean +- 1.96 standard errors over seeds.
+The settings and the reasons for the choices the paper leaves open:
+`configs` (every field of `configs.Config` is a flag).
 """
 
 import json
@@ -85,35 +52,17 @@ from absl import app
 from absl import flags
 
 from tfp_gengs import estimators
+from tfp_gengs.experiments.common import configs
 from tfp_gengs.experiments.common import output
 from tfp_gengs.experiments.common import plots
 from tfp_gengs.experiments.common import progress
+from tfp_gengs.experiments.synthetic import configs as synthetic_configs
 from tfp_gengs.experiments.synthetic import problems as synthetic_problems
 from tfp_gengs.experiments.synthetic import report as synthetic_report
 from tfp_gengs.experiments.synthetic import runner as synthetic_runner
 
 FLAGS = flags.FLAGS
-
-flags.DEFINE_string('output_dir', 'runs/synthetic', 'Where results go.')
-flags.DEFINE_bool('quick', False, 'About two minutes on 2 CPU cores.')
-flags.DEFINE_bool('ci', False, 'A few seconds: the test-suite setting.')
-flags.DEFINE_list('distributions', None,
-                  'Subset of poisson,binomial,multinomial,negative_binomial.')
-flags.DEFINE_list('estimators', None, 'Subset of the estimator names.')
-flags.DEFINE_integer('steps', None, 'Optimisation steps per run.')
-flags.DEFINE_integer('seeds', None, 'Independent runs per estimator.')
-flags.DEFINE_integer('replicates', None,
-                     'Independent gradient estimates per step.')
-flags.DEFINE_integer('num_targets', 10, 'k, the number of targets.')
-flags.DEFINE_float('temperature', 1., 'GenGS / REBAR / RELAX temperature.')
-flags.DEFINE_float('learning_rate', 0.01, 'Adam learning rate of lambda.')
-flags.DEFINE_float('aux_learning_rate', 0.01,
-                   'Adam learning rate of the learned control variates.')
-flags.DEFINE_integer('log_every', None, 'Steps averaged per stored point.')
-flags.DEFINE_integer('target_seed', 0, 'Seed of the targets t_1..t_k.')
-flags.DEFINE_bool('resume', True,
-                  'Skip (distribution, estimator) runs already in '
-                  'output_dir/checkpoint.json with the same settings.')
+configs.define_flags(synthetic_configs.Config)
 
 PAPER = {
     'steps': 'not stated (Appendix J)',
@@ -136,9 +85,9 @@ CI_DISTRIBUTIONS = ('poisson', 'multinomial')
 CHECKPOINT = 'checkpoint.json'
 
 
-def _settings():
-  """The settings of this invocation (what `checkpoint.json` must match)."""
-  mode = 'ci' if FLAGS.ci else ('quick' if FLAGS.quick else 'full')
+def _settings(config):
+  """The settings of `config` (what `checkpoint.json` must match)."""
+  mode = 'ci' if config.ci else ('quick' if config.quick else 'full')
   steps, seeds, replicates, log_every, timing_calls = MODES[mode]
   names = list(estimators.NAMES)
   dists = list(synthetic_problems.problems())
@@ -148,22 +97,22 @@ def _settings():
     names, dists = list(CI_ESTIMATORS), list(CI_DISTRIBUTIONS)
   settings = dict(
       mode=mode,
-      steps=FLAGS.steps or steps,
-      seeds=FLAGS.seeds or seeds,
-      replicates=FLAGS.replicates or replicates,
-      log_every=FLAGS.log_every or log_every,
+      steps=config.steps or steps,
+      seeds=config.seeds or seeds,
+      replicates=config.replicates or replicates,
+      log_every=config.log_every or log_every,
       timing_calls=timing_calls,
-      num_targets=FLAGS.num_targets,
-      temperature=FLAGS.temperature,
-      learning_rate=FLAGS.learning_rate,
-      aux_learning_rate=FLAGS.aux_learning_rate,
-      target_seed=FLAGS.target_seed,
+      num_targets=config.num_targets,
+      temperature=config.temperature,
+      learning_rate=config.learning_rate,
+      aux_learning_rate=config.aux_learning_rate,
+      target_seed=config.target_seed,
       optimizer='Adam',
       rf_star_samples=2,
       vimco_samples=5,
       rb_summed_categories=1,
-      estimators=FLAGS.estimators or names,
-      distributions=FLAGS.distributions or dists,
+      estimators=list(config.estimators or names),
+      distributions=list(config.distributions or dists),
   )
   unknown = {n.split('@')[0] for n in settings['estimators']} - set(
       estimators.NAMES + estimators.POISSON_NAMES)
@@ -176,13 +125,13 @@ def _settings():
   return settings
 
 
-def _resume(folder, settings, log):
+def _resume(folder, settings, resume, log):
   """`(results, elapsed seconds, sessions)` of earlier sessions, if any.
 
   A checkpoint resumes only with exactly the same settings; otherwise the
   study starts over (and overwrites it).
   """
-  saved = folder.read_json(CHECKPOINT) if FLAGS.resume else None
+  saved = folder.read_json(CHECKPOINT) if resume else None
   if saved is None:
     return {}, 0., 0
   if saved.get('settings') != settings:
@@ -203,13 +152,15 @@ def _resume(folder, settings, log):
 def main(argv):
   del argv
   plots.require_matplotlib()        # fail before the runs, not after
-  settings = _settings()
-  folder = output.OutputFolder(FLAGS.output_dir)
+  config, = configs.configs_from_flags(synthetic_configs.Config)
+  settings = _settings(config)
+  folder = output.OutputFolder(config.output_dir)
 
   def log(msg):
     print(msg, flush=True)
 
-  results, previous_seconds, prior_sessions = _resume(folder, settings, log)
+  results, previous_seconds, prior_sessions = _resume(folder, settings,
+                                                      config.resume, log)
   computed = 0                      # runs computed in this session
   start = time.time()
   problems = synthetic_problems.problems()
