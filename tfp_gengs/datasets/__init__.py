@@ -9,9 +9,10 @@ train = gengs.datasets.as_dataset(mnist.train, 100, binarize='dynamic')
 corpus = gengs.datasets.twenty_newsgroups()                    # NVDM format
 ```
 
-Data folder: the `data_dir` argument, else `$TFP_GENGS_DATA`, else
-`~/.cache/tfp_gengs`; each dataset in its sub-folder (`binarized_mnist/`,
-`mnist/`, `omniglot/`, `20news/`). Every file is checked against a table of
+Data folder: the `data_dir` argument, else `$TFP_GENGS_DATA`
+(`DATA_DIR_ENV`), else `~/.cache/tfp_gengs` (`DEFAULT_DATA_DIR`); each
+dataset in its sub-folder (`binarized_mnist/`, `mnist/`, `omniglot/`,
+`20news/`). Every file is checked against a table of
 canonical SHA-256 sums (`checksums=` overrides it, `verify=False` skips it);
 a missing file's error names the canonical download address, and nothing is
 downloaded unless asked (`download(name, data_dir)` or `download=True`).
@@ -33,6 +34,8 @@ Loaders return numpy arrays.
 
 from tfp_gengs.datasets._folder import CHECKSUMS
 from tfp_gengs.datasets._folder import ChecksumError
+from tfp_gengs.datasets._folder import DATA_DIR_ENV
+from tfp_gengs.datasets._folder import DEFAULT_DATA_DIR
 from tfp_gengs.datasets._folder import download
 from tfp_gengs.datasets._folder import resolve_data_dir
 from tfp_gengs.datasets.bag_of_words import BagOfWords
@@ -55,6 +58,8 @@ __all__ = [
     'CHECKSUMS',
     'CSRCounts',
     'ChecksumError',
+    'DATA_DIR_ENV',
+    'DEFAULT_DATA_DIR',
     'Splits',
     'area_downsample',
     'as_dataset',

@@ -17,12 +17,12 @@ import contextlib
 import os
 import sys
 
-from tfp_gengs.datasets import _folder
+from tfp_gengs import datasets
 
 __all__ = ['MissingDataError', 'describe', 'exit_if_missing', 'missing',
            'setting']
 
-ENV = _folder.DATA_DIR_ENV
+ENV = datasets.DATA_DIR_ENV
 
 
 class MissingDataError(FileNotFoundError):
@@ -47,7 +47,7 @@ def setting(data_dir):
   """
   env = os.environ.get(ENV)
   if data_dir is None:
-    return f'${ENV}' if env else _folder.DEFAULT_DATA_DIR
+    return f'${ENV}' if env else datasets.DEFAULT_DATA_DIR
   data_dir = os.fspath(data_dir)
   if env and _same_folder(data_dir, env):
     return f'${ENV}'
@@ -58,13 +58,13 @@ def setting(data_dir):
 
 def describe(data_dir):
   """`'FOLDER (from --data_dir)'`, `(from $TFP_GENGS_DATA)` or the default."""
-  folder = _folder.resolve_data_dir(data_dir)
+  folder = datasets.resolve_data_dir(data_dir)
   if data_dir is not None:
     source = f'--data_dir={os.fspath(data_dir)}'
   elif os.environ.get(ENV):
     source = f'${ENV}'
   else:
-    source = (f'the default, {_folder.DEFAULT_DATA_DIR}: neither --data_dir '
+    source = (f'the default, {datasets.DEFAULT_DATA_DIR}: neither --data_dir '
               f'nor ${ENV} is set')
   return f'{folder} ({source})'
 

@@ -53,7 +53,7 @@ import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python import distributions as tfd
 
-from tfp_gengs.distributions import gengs_multinomial
+import tfp_gengs
 from tfp_gengs.distributions import truncated_log_pmf
 
 __all__ = ['Problem', 'problems', 'poisson_closed_form_gradient']
@@ -193,10 +193,10 @@ def _multinomial(n=3, probs=(.7, .2, .1)):
   return Problem(
       name='multinomial',
       label=f'Multinomial({n}, [{probs_text}])',
-      outcomes=gengs_multinomial.count_vectors(n, d).astype(np.float64),
+      outcomes=truncated_log_pmf.count_vectors(n, d).astype(np.float64),
       init=np.zeros(d),
       parameter='logits',
-      logits_fn=lambda th: gengs_multinomial.GenGSMultinomial(
+      logits_fn=lambda th: tfp_gengs.GenGSMultinomial(
           n, logits=th, temperature=1.).truncated().logits_parameter(),
       sample_fn=lambda k, seed: tfd.Multinomial(
           float(n), probs=list(probs)).sample(k, seed=seed).numpy(),

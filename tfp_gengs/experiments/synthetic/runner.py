@@ -42,8 +42,8 @@ import tensorflow.compat.v2 as tf
 
 from tensorflow_probability.python import distributions as tfd
 
+import tfp_gengs
 from tfp_gengs import estimators
-from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.experiments.common import optim
 
 __all__ = ['Run', 'applies', 'run_one', 'confidence_interval']
@@ -108,7 +108,7 @@ class Run:
     logits = tf.broadcast_to(
         logits[:, tf.newaxis],
         tf.concat([tf.shape(logits)[:1], [k], tf.shape(logits)[1:]], 0))
-    return truncated_discrete.TruncatedDiscrete(self.outcomes, logits=logits)
+    return tfp_gengs.TruncatedDiscrete(self.outcomes, logits=logits)
 
   def _poisson(self, theta_rep):
     """The untruncated Poisson `[R, k]` (for EAT, which samples it)."""
