@@ -15,7 +15,8 @@ z = gengs.layers.GenGSPoissonLayer(prior_rate=2., high=15)(
   `GenGSNegativeBinomialLayer`: the named families. The Poisson layer's
   `relaxation='eat_sigmoid' | 'eat_cubic'` draws the exponential-arrival-time
   relaxation instead of GenGS (explicit inference; `eat_relaxation`).
-* `TemperatureAnnealing`: a callback annealing every layer's `temperature`.
+* `TemperatureAnnealing`: a callback annealing every layer's `temperature`
+  with a `TemperatureSchedule` (also usable in custom training loops).
 
 All are registered for Keras serialization (package `tfp_gengs`), so
 `keras.models.load_model` needs no `custom_objects`.
@@ -28,6 +29,7 @@ from tfp_gengs.layers.family_layers import GenGSPoissonLayer
 from tfp_gengs.layers.gengs_layer import GenGSLayer
 from tfp_gengs.layers.prior_spec import PriorSpec
 from tfp_gengs.layers.temperature_annealing import TemperatureAnnealing
+from tfp_gengs.layers.temperature_schedule import TemperatureSchedule
 
 __all__ = [
     'GenGSBinomialLayer',
@@ -37,4 +39,5 @@ __all__ = [
     'GenGSPoissonLayer',
     'PriorSpec',
     'TemperatureAnnealing',
+    'TemperatureSchedule',
 ]

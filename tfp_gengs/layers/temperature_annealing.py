@@ -1,14 +1,13 @@
 """TemperatureAnnealing: a Keras callback that anneals GenGS temperatures."""
 
-import math
 from typing import Any, Callable, Optional, Sequence
 
 import keras
 import tensorflow.compat.v2 as tf
 from tensorflow.core.framework import summary_pb2
 
-from tfp_gengs.internal import checks
 from tfp_gengs.layers import gengs_layer
+from tfp_gengs.layers import temperature_schedule
 
 __all__ = ['TemperatureAnnealing', 'gengs_layers']
 
@@ -32,8 +31,9 @@ def gengs_layers(model: Any) -> list:
 class TemperatureAnnealing(keras.callbacks.Callback):
   """Anneals the `temperature` weight of a model's GenGS layers.
 
-  The standard schedule of Jang et al. (2017), updated every `update_every`
-  training steps:
+  The standard schedule of Jang et al. (2017) (a `TemperatureSchedule`,
+  which custom training loops can use directly), updated every
+  `update_every` training steps:
 
   ```none
   s   = update_every * floor(step / update_every)
@@ -104,29 +104,11 @@ class TemperatureAnnealing(keras.callbacks.Callback):
       ValueError: a missing or out-of-range argument.
     """
     super().__init__()
-    if schedule is not None:
-      if not callable(schedule):
-        raise TypeError(f'Argument `schedule` must be callable (step -> tau); '
-                        f'got {schedule!r}.')
-      if any(v is not None for v in (initial, minimum, rate)):
-        raise ValueError('Pass either `schedule` or `initial`, `minimum`, '
-                         '`rate`, not both.')
-    else:
-      missing = [name for name, v in (('initial', initial),
-                                      ('minimum', minimum), ('rate', rate))
-                 if v is None]
-      if missing:
-        raise ValueError(f'Argument `{missing[0]}` is required (or pass a '
-                         '`schedule` callable).')
-      initial = checks.python_float(initial, 'initial')
-      minimum = checks.python_float(minimum, 'minimum')
-      if minimum > initial:
-        raise ValueError(f'Argument `minimum` must be in (0, initial={initial}]'
-                         f'; got {minimum}.')
-      rate = checks.python_float(rate, 'rate', allow_minimum=True)
-    update_every = checks.python_int(update_every, 'update_every')
-    self.initial, self.minimum, self.rate = initial, minimum, rate
-    self.update_every = update_every
+    self._schedule = temperature_schedule.TemperatureSchedule(
+        initial, minimum, rate, update_every, schedule)
+    self.initial, self.minimum, self.rate = (
+        self._schedule.initial, self._schedule.minimum, self._schedule.rate)
+    self.update_every = self._schedule.update_every
     self.schedule = schedule
     self.log_name = log_name
     self.log_dir = None if log_dir is None else str(log_dir)
@@ -136,15 +118,8 @@ class TemperatureAnnealing(keras.callbacks.Callback):
     self._current = None
 
   def value_at(self, step: int) -> float:
-    """`tau` for training step `step` (a Python int)."""
-    step = self.update_every * (int(step) // self.update_every)
-    if self.schedule is not None:
-      tau = float(self.schedule(step))
-      if not (tau > 0 and math.isfinite(tau)):
-        raise ValueError(f'The temperature schedule returned {tau} at step '
-                         f'{step}; temperatures must be finite and > 0.')
-      return tau
-    return max(self.minimum, self.initial * math.exp(-self.rate * step))
+    """`tau` for training step `step` (the `TemperatureSchedule`'s)."""
+    return self._schedule.value_at(step)
 
   def _step(self):
     optimizer = getattr(self.model, 'optimizer', None)

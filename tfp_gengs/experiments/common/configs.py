@@ -230,10 +230,11 @@ class TrainingConfig:
   def temperature_schedule(self):
     """The run's annealing: `value_at(step)` is `tau` at a training step.
 
-    The schedule of `gengs.layers.TemperatureAnnealing` (the Keras
-    callback's own), every `tau_update_every` steps where the study has
-    that setting, else every step.
+    A `gengs.layers.TemperatureSchedule`, the plain object the Keras
+    callback `TemperatureAnnealing` holds too, updated every
+    `tau_update_every` steps where the study has that setting, else every
+    step.
     """
-    return gengs_layers.TemperatureAnnealing(
+    return gengs_layers.TemperatureSchedule(
         self.tau_initial, self.tau_min, self.tau_rate,
         update_every=getattr(self, 'tau_update_every', 1))

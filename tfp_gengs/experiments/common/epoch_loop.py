@@ -110,7 +110,7 @@ class EpochLoop:
       batch_size: examples per step.
       epochs: the run's total number of epochs.
       run_seed: the run's seed (`--seed`).
-      schedule: a `layers.TemperatureAnnealing` (`value_at(step)`).
+      schedule: a `layers.TemperatureSchedule` (`value_at(step)`).
       kl_warmup_epochs: epochs of linear KL warm-up (0: none).
       writer: a `tensorboard.ScalarWriter` for each epoch's record.
       log_every_seconds: progress line interval.
