@@ -97,3 +97,30 @@ def test_encoder_prior_init_starts_the_posterior_at_the_prior(inference,
   np.testing.assert_allclose(model.kl(q), 0., atol=1e-5)
   if rate_link == 'softplus':
     np.testing.assert_allclose(np.log1p(np.exp(bias)), 2., rtol=1e-6)
+
+
+def test_pareto_cells_average_seeds_and_find_the_front(tmp_path):
+  from tfp_gengs.experiments.vae import pareto  # pylint: disable=g-import-not-at-top
+
+  def record(estimator, seed, seconds, hard, **settings):
+    base = dict(dataset='mnist', prior='poisson2', epochs=25, seed=seed,
+                estimator=estimator, inference='implicit', tau_min=0.3,
+                tau_rate=1e-4)
+    return dict(settings=dict(base, **settings),
+                seconds_per_epoch=seconds / 25.,
+                test=dict(neg_elbo_hard=[hard, 0.2]))
+
+  records = [record('gengs_implicit', 0, 250., 109.), record(
+      'gengs_implicit', 1, 230., 108.), record('StoRB*', 0, 1200., 108.9),
+             record('RF*', 0, 300., 131.), record('reinmax', 0, 150., 110.),
+             record('gengs_implicit', 0, 250., 99., epochs=200)]
+  cells = {c[0].split(' [')[0]: c for c in pareto.points(
+      records, 'mnist', 'poisson2', 25)}
+  assert set(cells) == {'GenGS (Im.)', 'StoRB*', 'RF*', 'ReinMax'}
+  label, seconds, elbo, std, seeds = cells['GenGS (Im.)']
+  assert (seconds, elbo, seeds) == (240., 108.5, 2)
+  assert std == pytest.approx(np.std([109., 108.], ddof=1))
+  front = [c[0].split(' [')[0] for c in pareto.pareto_front(cells.values())]
+  assert front == ['ReinMax', 'GenGS (Im.)']   # StoRB* slower, not better
+  pareto.plot(list(cells.values()), str(tmp_path / 'p.png'), 'test')
+  assert (tmp_path / 'p.png').stat().st_size > 10000

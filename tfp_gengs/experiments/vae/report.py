@@ -23,8 +23,9 @@ from tfp_gengs.experiments.common import plots
 from tfp_gengs.experiments.common import report as common_report
 from tfp_gengs.experiments.vae import methods
 
-__all__ = ['PAPER_TABLE1', 'column', 'explained', 'figures', 'grid_table',
-           'paper_value', 'protocol', 'run_folder_name', 'summary', 'table']
+__all__ = ['PAPER_TABLE1', 'column', 'display', 'explained', 'figures',
+           'grid_table', 'paper_value', 'protocol', 'run_folder_name',
+           'summary', 'table']
 
 # The paper's Table 1 columns, in its order (the methods with `paper`).
 _PAPER_COLUMNS = tuple(m.name for m in methods.METHODS.values() if m.paper)
@@ -307,7 +308,7 @@ def run_folder_name(config):
   return name.replace('@', '-').replace('*', 'star')
 
 
-def _display(column_key):
+def display(column_key):
   estimator, explicit, _ = column_key.partition(_EXPLICIT)
   return (methods.METHODS[estimator].display +
           (' (Ex. posterior)' if explicit else ''))
@@ -337,7 +338,7 @@ def grid_table(records, metric='neg_elbo_hard', with_paper=True,
                 if any(k[3] == c for k in cells)]
   rows = sorted({k[:3] for k in cells})
   lines = ['| dataset | prior | protocol | ' + ' | '.join(
-      _display(e) for e in estimators) + ' |',
+      display(e) for e in estimators) + ' |',
            '|---|---|---|' + '---|' * len(estimators)]
   for dataset, prior, proto in rows:
     out = []
