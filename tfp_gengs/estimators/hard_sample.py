@@ -37,13 +37,14 @@ class ReinMax(gengs.GenGS):
   import tensorflow as tf
   import tfp_gengs as gengs
 
-  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
-                                 logits=tf.zeros([100, 4]))  # 100 problems
-  result = gengs.estimators.ReinMax(1.)(dist, lambda z: (z - 1.5)**2,
-                                        seed=(1, 2))
-  # f is evaluated at exact outcomes.
-  bool(tf.reduce_all(tf.reduce_any(
-      result.loss[:, None] == [2.25, 0.25, 0.25, 12.25], -1)))  # ==> True
+  logits = tf.Variable(tf.zeros([100, 4]))              # 100 problems
+  with tf.GradientTape() as tape:
+    dist = gengs.TruncatedDiscrete([0., 1., 2., 5.], logits=logits)
+    result = gengs.estimators.ReinMax(1.)(dist, lambda z: (z - 1.5)**2,
+                                          seed=(1, 2))
+  # f at exact outcomes: (c - 1.5)^2 for c in {0, 1, 2, 5}.
+  set(result.loss.numpy().tolist()) <= {2.25, 0.25, 12.25}   # ==> True
+  tape.gradient(result.surrogate, logits).shape              # ==> [100, 4]
   ```
   """
 

@@ -86,13 +86,9 @@ class TemperatureAnnealing(keras.callbacks.Callback):
     """Creates the callback.
 
     Args:
-      initial: Python float `> 0`, `tau` at step 0.
-      minimum: Python float, `0 < minimum <= initial`, the floor of `tau`.
-      rate: Python float `>= 0`, the decay rate per step.
-      update_every: Python int `>= 1`, update `tau` every this many steps.
-      schedule: optional callable `step -> tau` (Python int to Python float
-        `> 0`) replacing the standard schedule; then `initial`, `minimum`,
-        `rate` must be `None`.
+      initial, minimum, rate, update_every, schedule: the schedule, as in
+        `TemperatureSchedule` (`schedule`: a callable `step -> tau`
+        replacing the standard one, with the other three `None`).
       layers: optional list of the GenGS layers to anneal (default: all the
         GenGS layers of the model).
       log_name: the key of `tau` in the logs and the TensorBoard tag
