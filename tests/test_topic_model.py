@@ -380,3 +380,30 @@ def test_command_line_without_data_says_where_and_exits_2(tmp_path):
   assert f'The data folder {missing} ($TFP_GENGS_DATA)' in done.stderr
   assert '--data_dir=DIR' in done.stderr
   assert 'export TFP_GENGS_DATA=DIR' in done.stderr
+
+
+def test_finetune_gradient_trains_the_last_epochs_on_exact_counts(
+    tmp_path, corpus, corpus_dir):
+  config = _config(tmp_path, 'nvpdef', 'implicit', corpus_dir,
+                   finetune_gradient='gumbel_rao', finetune_epochs=1)
+  results = topic_model.run(config, corpus=corpus, log=_quiet)
+  assert len(results['history']) == config.epochs
+  assert np.all(np.isfinite([h['train_neg_elbo']
+                             for h in results['history']]))
+  with open(tmp_path / 'summary.md') as f:
+    assert 'gumbel_rao for the last 1 epochs' in f.read()
+
+
+@pytest.mark.parametrize('changes,match', [
+    (dict(finetune_gradient='gumbel_rao'), '--finetune_epochs'),
+    (dict(finetune_epochs=2), '--finetune_gradient'),
+    (dict(finetune_gradient='gumbel_rao', finetune_epochs=2, model='nvdm'),
+     'needs a GenGS model'),
+    (dict(finetune_gradient='rein_max', finetune_epochs=1),
+     'finetune_gradient'),
+])
+def test_finetune_settings_are_checked(tmp_path, corpus_dir, changes, match):
+  settings = dict(dict(model='nvpdef', inference='implicit'), **changes)
+  model, inference = settings.pop('model'), settings.pop('inference')
+  with pytest.raises(ValueError, match=match):
+    _config(tmp_path, model, inference, corpus_dir, **settings).resolved()

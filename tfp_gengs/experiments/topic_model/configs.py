@@ -42,6 +42,10 @@ INFERENCES = ('explicit', 'implicit')
 DECODER_BIASES = ('unigram', 'zeros')
 
 
+# Sample gradients `--finetune_gradient` may switch the latent layers to.
+FINETUNE_GRADIENTS = ('', 'straight_through', 'reinmax', 'gumbel_rao')
+
+
 @dataclasses.dataclass
 class Config(configs.with_defaults(
     configs.TrainingConfig, output_dir='runs/topic_model', epochs=50,
@@ -68,6 +72,10 @@ class Config(configs.with_defaults(
     decoder_bias: Initial decoder bias.
     prior_rate: Poisson prior rate lambda0.
     straight_through: Train NVPDEF with straight-through samples.
+    finetune_gradient: NVPDEF: train the last --finetune_epochs epochs with
+      this sample gradient of the latent layers (straight_through, reinmax,
+      gumbel_rao: exact counts forward).
+    finetune_epochs: Epochs of --finetune_gradient (0: off).
     train_documents: Use the first N training documents (0: all).
     test_documents: Evaluate the first N test documents (0: all).
     topic_words: Words per topic in topics.txt.
@@ -85,14 +93,25 @@ class Config(configs.with_defaults(
   decoder_bias: str = configs.choice('unigram', DECODER_BIASES)
   prior_rate: float = 1.
   straight_through: bool = False
+  finetune_gradient: str = configs.choice('', FINETUNE_GRADIENTS)
+  finetune_epochs: int = 0
   train_documents: int = 0
   test_documents: int = 0
   topic_words: int = 10
 
   def resolved(self):
     """A copy with the choices checked (NVDM has no inference mode)."""
-    self.check_choices('model', 'inference', 'decoder_bias')
+    self.check_choices('model', 'inference', 'decoder_bias',
+                       'finetune_gradient')
     row = models.MODELS[self.model]
+    if bool(self.finetune_gradient) != bool(self.finetune_epochs) or not (
+        0 <= self.finetune_epochs <= self.epochs):
+      raise ValueError('--finetune_gradient and --finetune_epochs go together'
+                       f' (epochs in [1, --epochs={self.epochs}]); got '
+                       f'{self.finetune_gradient!r}, {self.finetune_epochs}.')
+    if self.finetune_gradient and not row.gengs:
+      raise ValueError(f'--finetune_gradient needs a GenGS model; got '
+                       f'--model={self.model}.')
     return dataclasses.replace(
         self, inference=self.inference if row.gengs else None,
         learning_rate=float(self.learning_rate or row.learning_rate),

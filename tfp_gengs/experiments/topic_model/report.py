@@ -74,7 +74,10 @@ def explained(config, window, corpus):
   if c.is_gengs:
     rows[2:2] = [
         ('posterior', c.inference + (', straight-through'
-                                     if c.straight_through else ''),
+                                     if c.straight_through else '') + (
+                                         f', {c.finetune_gradient} for the '
+                                         f'last {c.finetune_epochs} epochs'
+                                         if c.finetune_epochs else ''),
          'paper §4.1 (implicit: Table 1\'s best rows)'),
         ('prior', f'Poisson({c.prior_rate:g}) per count' + (
             '; lower layer Poisson(softplus(z1 W + c)), W = 0 and '
@@ -170,7 +173,10 @@ def table(records, defaults=None):
   cells = {}
   for r in records:
     s = r['settings']
-    key = (s['model'], s['inference'], s['straight_through'])
+    tune = (f', {s["finetune_gradient"]} last {s["finetune_epochs"]}'
+            if s.get('finetune_epochs') else '')
+    key = (s['model'], s['inference'],
+           ('ST' if s['straight_through'] else '') + tune)
     for variant, value in r['test']['perplexity'].items():
       cells.setdefault(key, {}).setdefault(variant, []).append(value)
   lines = ['# Topic models: test perplexity (mean ± std over seeds)', '',
@@ -182,7 +188,8 @@ def table(records, defaults=None):
       mean = float(np.mean(values))
       text = (f'{mean:.1f} ± {float(np.std(values, ddof=1)):.1f}'
               if len(values) > 1 else f'{mean:.1f}')
-      posterior = (inference or '—') + (', ST' if st else '')
+      posterior = (inference or '—') + (f', {st}'.replace(', , ', ', ')
+                                        if st else '')
       lines.append(f'| {models.MODELS[model].display} | {posterior} | '
                    f'{variant} | {text} | {len(values)} | '
                    f'{_paper_text(model)} |')

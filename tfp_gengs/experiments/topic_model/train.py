@@ -104,6 +104,16 @@ class Trial(runner.Trial):
                 f'; window {{{window[0]}..{window[1]}}}.' if config.is_gengs
                 else '.'))
 
+  def start_epoch(self, epoch):
+    """`--finetune_gradient`: its last epochs train on exact counts."""
+    config = self.config
+    if (config.finetune_epochs and
+        epoch >= config.epochs - config.finetune_epochs and
+        self.latent_layers[0].gradient != config.finetune_gradient):
+      for layer in self.latent_layers:
+        layer.gradient = config.finetune_gradient
+      self.step = TrainStep(self.network, self.step.optimizer)  # retrace
+
   def train_step(self, batch, seed, kl_weight):
     return dict(loss=self.step(batch, seed, kl_weight))
 
