@@ -33,6 +33,18 @@ from tfp_gengs.experiments.vae import report
 __all__ = ['points', 'plot']
 
 
+def _short(protocol):
+  """`'tau -> 0.3 (rate 0.0001), finetune_epochs 5, ...'` -> `'τ 0.3, ...'`."""
+  tau, _, extras = protocol.partition(')')
+  parts = [f'τ {tau.split("->")[1].split("(")[0].strip()}']
+  for item in extras.strip(', ').split(', '):
+    if item:
+      parts.append(item.replace('finetune_estimator ', 'then ').replace(
+          'finetune_epochs ', 'last ').replace('rate_link ', '').replace(
+              'encoder_init ', 'init ').replace('lr_decay_rate ', 'lr x'))
+  return ', '.join(parts)
+
+
 def points(records, dataset, prior, epochs):
   """`[(label, seconds mean, -ELBO mean, -ELBO std, seeds)]` of the cells."""
   defaults = dataclasses.asdict(configs.Config())
@@ -43,7 +55,7 @@ def points(records, dataset, prior, epochs):
       continue
     # The cell's protocol without its length: "tau -> 0.3 (rate 0.0001)...".
     protocol = report.protocol(s, defaults).split(', ', 1)[1]
-    label = f'{report.display(report.column(s))} [{protocol}]'
+    label = f'{report.display(report.column(s))} [{_short(protocol)}]'
     cells[label].append(
         (r['seconds_per_epoch'] * s['epochs'], r['test']['neg_elbo_hard'][0]))
   out = []
@@ -65,28 +77,48 @@ def pareto_front(cells):
   return front
 
 
-def plot(cells, path, title):
-  """Writes the scatter with error bars, labels and the front to `path`."""
+def _explicit(label):
+  return 'Ex.' in label.split(' [')[0]
+
+
+def plot(cells, path, title, worst=200.):
+  """Writes the scatter (implicit and explicit posteriors apart) to `path`.
+
+  Cells above `worst` nats (the deterministic bottleneck) are left out of
+  the axes and named in the title. Returns the Pareto front of all cells.
+  """
   plt = plots.require_matplotlib()
-  fig, ax = plt.subplots(figsize=(10, 6.5))
-  for label, seconds, elbo, std, seeds in cells:
-    ax.errorbar(seconds, elbo, yerr=std, fmt='o', capsize=3,
-                color='tab:red' if 'GenGS' in label or 'Gumbel' in label or
-                'ReinMax' in label else 'tab:blue')
-    ax.annotate(f'{label} ({seeds})', (seconds, elbo), fontsize=7,
-                xytext=(4, 3), textcoords='offset points')
-  front = pareto_front(cells)
-  ax.plot([c[1] for c in front], [c[2] for c in front], 'k--', lw=0.8,
-          label='Pareto front')
-  ax.set_xscale('log')
-  ax.set_xlabel('training seconds (seconds per epoch x epochs, 2-core CPU)')
-  ax.set_ylabel('test -ELBO, hard samples (nats)')
-  ax.set_title(title)
-  ax.legend(loc='upper right')
+  shown = [c for c in cells if c[2] <= worst]
+  hidden = [c[0].split(' [')[0] for c in cells if c[2] > worst]
+  fig, axes = plt.subplots(1, 2, figsize=(15, 7))
+  for ax, explicit in zip(axes, (False, True)):
+    panel = sorted((c for c in shown if _explicit(c[0]) == explicit),
+                   key=lambda c: c[2])
+    for i, (label, seconds, elbo, std, seeds) in enumerate(panel):
+      hard_sample = any(k in label for k in ('ReinMax', 'Gumbel', 'then '))
+      ax.errorbar(seconds, elbo, yerr=std, fmt='o', capsize=3,
+                  color='tab:green' if hard_sample else (
+                      'tab:red' if 'GenGS' in label else 'tab:blue'))
+      ax.annotate(f'{label} ({seeds})', (seconds, elbo), fontsize=6.5,
+                  xytext=(5, 7 * (i % 3) - 7), textcoords='offset points')
+    front = pareto_front(panel)
+    ax.plot([c[1] for c in front], [c[2] for c in front], 'k--', lw=0.8,
+            label='Pareto front')
+    ax.set_xscale('log')
+    ax.set_xlabel('training seconds (s/epoch x epochs, 2-core CPU)')
+    ax.set_ylabel('test -ELBO, hard samples (nats)')
+    ax.set_title('explicit (Poisson) posterior' if explicit else
+                 'implicit posterior (logits of pi)')
+    ax.legend(loc='upper right', fontsize=8)
+  fig.suptitle(title + (f'; not shown (> {worst:g} nats): '
+                        f'{", ".join(hidden)}' if hidden else '') +
+               '\ngreen: exact outcomes in training (ReinMax, Gumbel-Rao, '
+               'hard fine-tuning), red: GenGS, blue: baselines',
+               fontsize=10)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
-  return front
+  return pareto_front(cells)
 
 
 FLAGS = flags.FLAGS
