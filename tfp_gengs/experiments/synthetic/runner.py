@@ -220,9 +220,11 @@ def run_one(problem, name, targets, settings, log):
     (without `label` and `truncation`, which the caller adds).
   """
   tf.random.set_seed(0)
+  # `num_samples` is RF*'s k here; Gumbel-Rao keeps its own default K.
   estimator = estimators.make(
       name, temperature=settings['temperature'],
-      num_samples=settings['rf_star_samples'],
+      num_samples=(settings['rf_star_samples']
+                   if name.split('@')[0] == 'RF*' else None),
       vimco_samples=settings['vimco_samples'], seed=0,
       max_rate=problem.max_rate)
   start = time.time()
