@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: installs, then runs the quick
-# synthetic gradient study (paper §6.1, about 2 minutes on 2 CPU cores) and
+# synthetic gradient study (paper §6.1; about 3 minutes with the install on
+# 2 quiet CPU cores) and
 # prints where its report is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
