@@ -256,10 +256,12 @@ class Family:
     params = {k: v for k, v in params.items() if v is not None}
     return self.log_pmf_fn(low=low, high=high, **params)
 
-  def explicit_log_pmf(self, x: tf.Tensor, fixed: dict, low: int,
-                       high: int) -> tf.Tensor:
-    """Log-PMF from the explicit layer's input `x` and fixed parameters."""
-    return self.log_pmf(low, high, **{self.explicit_parameter: x}, **fixed)
+  def explicit_log_pmf(self, x: Any, fixed: dict, low: int, high: int,
+                       backend: str = 'tensorflow') -> Any:
+    """Log-PMF from the explicit layer's input `x` and fixed parameters, on
+    the array substrate `backend` (`'tensorflow'` or `'jax'`)."""
+    return self.log_pmf_fn(low=low, high=high, backend=backend,
+                           **{self.explicit_parameter: x}, **fixed)
 
   def default_high(self, natural: dict) -> Optional[int]:
     """The default `high`: the largest `total_count` for finite supports."""

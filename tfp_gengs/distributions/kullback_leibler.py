@@ -12,6 +12,8 @@ Registering it for the relaxed distributions matters: TFP's rule for two
 return the KL of the base `RelaxedOneHotCategorical`s.
 """
 
+from typing import Any
+
 import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.distributions import kullback_leibler
@@ -19,6 +21,7 @@ from tensorflow_probability.python.internal import assert_util
 
 from tfp_gengs.distributions import relaxed_discrete
 from tfp_gengs.distributions import truncated_discrete
+from tfp_gengs.distributions import substrates
 
 __all__ = ['categorical_kl']
 
@@ -28,19 +31,22 @@ _TYPES = (relaxed_discrete.RelaxedDiscrete,
           truncated_discrete.TruncatedDiscrete)
 
 
-def categorical_kl(q_logits: tf.Tensor, p_logits: tf.Tensor) -> tf.Tensor:
+def categorical_kl(q_logits: Any, p_logits: Any,
+                   backend: str = 'tensorflow') -> Any:
   """`sum_k softmax(q)_k (log_softmax(q)_k - log_softmax(p)_k)`.
 
   Outcomes with `pi_q = 0` contribute 0 (also where `pi_p = 0`), with finite
-  gradients; outcomes with `pi_q > 0 = pi_p` give `+inf`.
+  gradients; outcomes with `pi_q > 0 = pi_p` give `+inf`. `backend`: the
+  array substrate, `'tensorflow'` (default) or `'jax'`.
   """
-  log_q = tf.math.log_softmax(q_logits)
-  log_p = tf.math.log_softmax(p_logits)
-  q = tf.exp(log_q)
+  o = substrates.get(backend)
+  log_q = o.log_softmax(q_logits)
+  log_p = o.log_softmax(p_logits)
+  q = o.exp(log_q)
   # `where` (not multiply_no_nan): its gradient w.r.t. q would be the NaN of
   # (-inf) - (-inf) where both probabilities are 0.
-  log_ratio = tf.where(q > 0., log_q - log_p, tf.zeros_like(log_q))
-  return tf.reduce_sum(q * log_ratio, axis=-1)
+  log_ratio = o.where(q > 0., log_q - log_p, o.zeros_like(log_q))
+  return o.reduce_sum(q * log_ratio, axis=-1)
 
 
 def _outcome_check(q, p):

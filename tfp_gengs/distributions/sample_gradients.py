@@ -48,13 +48,8 @@ are distributed as `logits + g` given `argmax = k*`. Outcomes of probability
 
 from typing import Any
 
-import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.internal import prefer_static as ps
-from tensorflow_probability.python.internal import samplers
-
-from tfp_gengs.distributions import gumbel_softmax
 from tfp_gengs.internal import checks
-from tfp_gengs.internal import outcomes as outcomes_lib
+from tfp_gengs.distributions import substrates
 
 __all__ = [
     'GRADIENTS',
@@ -76,61 +71,57 @@ def check_gradient(gradient: str, num_samples: Any = None) -> None:
     checks.python_int(num_samples, 'num_samples')
 
 
-def _shape(logits, sample_shape):
-  sample_shape = ps.reshape(
-      ps.convert_to_shape_tensor(ps.cast(sample_shape, tf.int32)), [-1])
-  return ps.concat([sample_shape, ps.shape(logits)], 0)
-
-
-def _softmax_vjp(p, v):
+def _softmax_vjp(o, p, v):
   """`J(p)^T v` for the softmax Jacobian at probabilities `p`."""
   pv = p * v
-  return pv - p * tf.reduce_sum(pv, axis=-1, keepdims=True)
+  return pv - p * o.reduce_sum(pv, axis=-1, keepdims=True)
 
 
-def _reinmax_one_hot(logits, one_hot, temperature):
+def _reinmax_one_hot(o, logits, one_hot, temperature):
   """`one_hot` forward; ReinMax's gradient for `logits` backward."""
 
-  @tf.custom_gradient
-  def reinmax(logits):
+  @o.custom_gradient
+  def reinmax(logits, one_hot, inverse_tau):
     def grad(upstream):
-      inverse_tau = tf.math.reciprocal(temperature)[..., tf.newaxis]
-      pi = tf.math.softmax(logits)
-      pi_half = .5 * (tf.math.softmax(logits * inverse_tau) + one_hot)
-      return (2. * _softmax_vjp(pi_half, upstream) -
-              .5 * _softmax_vjp(pi, upstream))
+      pi = o.softmax(logits)
+      pi_half = .5 * (o.softmax(logits * inverse_tau) + one_hot)
+      return (2. * _softmax_vjp(o, pi_half, upstream) -
+              .5 * _softmax_vjp(o, pi, upstream),
+              o.zeros_like(one_hot), o.zeros_like(inverse_tau))
 
-    return tf.identity(one_hot), grad
+    return o.identity(one_hot), grad
 
   # Broadcast outside: its gradient sums over the sample dimensions.
-  return reinmax(tf.broadcast_to(logits, tf.shape(one_hot)))
+  return reinmax(o.broadcast_to(logits, o.shape(one_hot)), one_hot,
+                 o.stop_gradient(o.reciprocal(temperature)[..., None]))
 
 
-def _conditional_gumbel_logits(logits, index, shape, seed):
+def _conditional_gumbel_logits(logits, index, shape, seed, o=None):
   """`log pi + g` given `argmax = index`: `shape` draws (stopped).
 
   In the normalized form `log pi = logits - log Z` (module docstring, with
   `E / pi = E exp(-log pi)`): `-log E_k*` at the chosen category and
   `-log(E_k / pi_k + E_k*)` elsewhere, plus `log Z`. Two logarithms per
-  draw; `exp(-log pi)` is computed once for all `K` draws.
+  draw; `exp(-log pi)` is computed once for all `K` draws. `o`: the array
+  substrate (default TensorFlow).
   """
-  logits = tf.stop_gradient(logits)
-  log_z = tf.math.reduce_logsumexp(logits, axis=-1, keepdims=True)
-  inverse_pi = tf.math.exp(log_z - logits)              # inf where pi = 0
-  exponential = -tf.math.log(gumbel_softmax.uniform(shape, logits.dtype,
-                                                    seed))   # E ~ Exp(1)
-  chosen = tf.one_hot(index, ps.shape(logits)[-1], on_value=True,
-                      off_value=False)
-  e_top = tf.reduce_sum(tf.where(chosen, exponential,
-                                 tf.zeros_like(exponential)),
-                        axis=-1, keepdims=True)
-  return log_z - tf.math.log(tf.where(chosen, e_top,
-                                      exponential * inverse_pi + e_top))
+  o = o or substrates.get('tensorflow')
+  logits = o.stop_gradient(logits)
+  log_z = o.logsumexp(logits, axis=-1, keepdims=True)
+  inverse_pi = o.exp(log_z - logits)                    # inf where pi = 0
+  exponential = -o.log(o.uniform(shape, o.dtype_of(logits), seed))  # Exp(1)
+  chosen = o.one_hot_mask(index, logits.shape[-1])
+  e_top = o.reduce_sum(o.where(chosen, exponential,
+                               o.zeros_like(exponential)),
+                       axis=-1, keepdims=True)
+  return log_z - o.log(o.where(chosen, e_top,
+                               exponential * inverse_pi + e_top))
 
 
 def one_hot_sample(logits: Any, temperature: Any, gradient: str = 'relaxed',
                    sample_shape: Any = (), seed: Any = None,
-                   num_samples: Any = None) -> tf.Tensor:
+                   num_samples: Any = None,
+                   backend: str = 'tensorflow') -> Any:
   """A one-hot (or relaxed one-hot) sample with the chosen gradient.
 
   Args:
@@ -138,49 +129,50 @@ def one_hot_sample(logits: Any, temperature: Any, gradient: str = 'relaxed',
     temperature: positive tensor broadcastable to `logits.shape[:-1]`.
     gradient: one of `GRADIENTS` (see the module docstring).
     sample_shape: independent draws prepended to the batch shape.
-    seed: int or stateless seed.
+    seed: int or stateless seed (a `uint32[2]` key for `backend='jax'`).
     num_samples: Gumbel-Rao's `K` (default `DEFAULT_GUMBEL_RAO_SAMPLES`);
       ignored by the other choices.
+    backend: the array substrate, `'tensorflow'` (default) or `'jax'`
+      (`tfp_gengs.distributions.substrates`).
 
   Returns:
     `sample_shape + batch_shape + [n]`: exactly one-hot for every choice
     but `'relaxed'`.
   """
   check_gradient(gradient, num_samples)
-  logits = tf.convert_to_tensor(logits)
-  temperature = tf.convert_to_tensor(temperature, dtype=logits.dtype)
-  seed = samplers.sanitize_seed(seed)
+  o = substrates.get(backend)
+  logits = o.convert(logits)
+  temperature = o.convert(temperature, dtype=o.dtype_of(logits))
+  seed = o.sanitize_seed(seed)
   # The same Gumbel noise (hence the same category) for every choice, and
   # the same as `gumbel_softmax.relaxed_outcomes` draws for this seed.
+  noisy_logits = o.perturbed_logits(logits, temperature, sample_shape, seed)
+  inverse_tau = o.reciprocal(temperature)[..., None]
   if gradient in ('relaxed', 'straight_through'):
-    soft, noisy_logits = gumbel_softmax.relaxed_one_hot(
-        logits, temperature, sample_shape, seed)
+    soft = o.softmax(noisy_logits * inverse_tau)
     if gradient == 'relaxed':
       return soft
-  else:  # ReinMax and Gumbel-Rao never use the relaxed sample itself
-    noisy_logits = gumbel_softmax.perturbed_logits(logits, temperature,
-                                                   sample_shape, seed)
-  index = tf.argmax(noisy_logits, axis=-1, output_type=tf.int32)
-  hard = tf.one_hot(index, ps.shape(logits)[-1], dtype=logits.dtype)
+  index = o.argmax(noisy_logits)
+  hard = o.one_hot(index, logits.shape[-1], o.dtype_of(logits))
   if gradient == 'straight_through':
-    return hard + (soft - tf.stop_gradient(soft))
+    return hard + (soft - o.stop_gradient(soft))
   if gradient == 'reinmax':
-    return _reinmax_one_hot(logits, hard, temperature)
+    return _reinmax_one_hot(o, logits, hard, temperature)
   k = DEFAULT_GUMBEL_RAO_SAMPLES if num_samples is None else num_samples
-  shape = ps.concat([[k], ps.shape(noisy_logits)], 0)
-  rao_seed = samplers.split_seed(seed)[1]
-  conditional = _conditional_gumbel_logits(logits, index, shape, rao_seed)
+  shape = o.sample_shape_of([k], noisy_logits)
+  conditional = _conditional_gumbel_logits(logits, index, shape,
+                                           o.split_seed(seed), o)
   # The Gumbel noise given k*, with probability-0 outcomes left at -inf.
-  noise = tf.where(tf.math.is_finite(conditional), conditional -
-                   tf.stop_gradient(logits), tf.zeros_like(conditional))
-  inverse_tau = tf.math.reciprocal(temperature)[..., tf.newaxis]
-  rao = tf.reduce_mean(tf.math.softmax((logits + noise) * inverse_tau), 0)
-  return hard + (rao - tf.stop_gradient(rao))
+  noise = o.where(o.is_finite(conditional), conditional -
+                  o.stop_gradient(logits), o.zeros_like(conditional))
+  rao = o.reduce_mean(o.softmax((logits + noise) * inverse_tau), 0)
+  return hard + (rao - o.stop_gradient(rao))
 
 
 def outcome_sample(logits: Any, temperature: Any, outcomes: Any,
                    gradient: str = 'relaxed', sample_shape: Any = (),
-                   seed: Any = None, num_samples: Any = None) -> tf.Tensor:
+                   seed: Any = None, num_samples: Any = None,
+                   backend: str = 'tensorflow') -> Any:
   """`T(one_hot_sample(...))`: an outcome value with the chosen gradient.
 
   For `gradient='relaxed'` and `'straight_through'` this is
@@ -191,13 +183,14 @@ def outcome_sample(logits: Any, temperature: Any, outcomes: Any,
     `sample_shape + batch_shape + outcome_shape`; an exact outcome value
     for every choice but `'relaxed'`.
   """
+  o = substrates.get(backend)
   x = one_hot_sample(logits, temperature, gradient, sample_shape, seed,
-                     num_samples)
-  outcomes = tf.cast(outcomes, x.dtype)
-  value = outcomes_lib.project(x, outcomes)
+                     num_samples, backend)
+  outcomes = o.convert(outcomes, dtype=o.dtype_of(x))
+  value = o.tensordot_last(x, outcomes)
   if gradient == 'relaxed':
     return value
   # The forward value exactly `c_k*` (the projection of a one-hot vector
   # can round for large outcomes); the gradient is the projection's.
-  exact = tf.gather(outcomes, tf.argmax(x, axis=-1))
-  return exact + (value - tf.stop_gradient(value))
+  exact = o.gather(outcomes, o.argmax(x))
+  return exact + (value - o.stop_gradient(value))

@@ -28,6 +28,8 @@ import numpy as np
 import tensorflow.compat.v2 as tf
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_gengs.distributions import substrates
+
 __all__ = [
     'window_outcomes',
     'poisson',
@@ -45,56 +47,55 @@ def window_outcomes(low, high, dtype):
   return tf.constant(np.arange(low, high + 1), dtype=dtype)
 
 
-def _interior(low, high, dtype):
+def _interior(o, low, high, dtype):
   """Interior outcomes `low+1 .. high-1` (possibly empty) as a constant."""
-  return tf.constant(np.arange(low + 1, high), dtype=dtype)
+  return o.constant(np.arange(low + 1, high), dtype)
 
 
-def _assemble(left, interior, right):
+def _assemble(o, left, interior, right):
   """Concatenates `[left, interior..., right]` along a new last axis."""
-  return tf.concat([left[..., tf.newaxis], interior, right[..., tf.newaxis]],
-                   axis=-1)
+  return o.concat([left[..., None], interior, right[..., None]], axis=-1)
 
 
-def _guarded_log(prob, fallback_log):
+def _guarded_log(o, prob, fallback_log):
   """`log(prob)`, or `fallback_log` where `prob` underflows (NaN-free grads)."""
-  tiny = np.finfo(prob.dtype.as_numpy_dtype).tiny
-  ok = prob > tiny
-  return tf.where(ok, tf.math.log(tf.where(ok, prob, tf.ones_like(prob))),
-                  fallback_log)
+  ok = prob > o.tiny(prob)
+  return o.where(ok, o.log(o.where(ok, prob, o.ones_like(prob))),
+                 fallback_log)
 
 
-def _log1mexp(x):
+def _log1mexp(x, o=None):
   """`log(1 - exp(x))` for `x <= 0`, with finite gradients for `x < 0`.
 
-  Unlike `tfp.math.log1mexp`, neither `tf.where` branch overflows in its
+  Unlike `tfp.math.log1mexp`, neither `where` branch overflows in its
   gradient when `exp(x)` rounds to 1 (double-where on both branches).
+  `o`: the array substrate (default TensorFlow).
   """
+  o = o or substrates.get('tensorflow')
   use_expm1 = x > -np.log(2.)
-  minus_one = -tf.ones_like(x)
-  near_zero = tf.where(use_expm1, x, minus_one)
-  far = tf.where(use_expm1, minus_one, x)
-  return tf.where(use_expm1, tf.math.log(-tf.math.expm1(near_zero)),
-                  tf.math.log1p(-tf.exp(far)))
+  minus_one = -o.ones_like(x)
+  near_zero = o.where(use_expm1, x, minus_one)
+  far = o.where(use_expm1, minus_one, x)
+  return o.where(use_expm1, o.log(-o.expm1(near_zero)),
+                 o.log1p(-o.exp(far)))
 
 
-def _geometric_tail_bound(log_pmf_edge, log_ratio):
+def _geometric_tail_bound(o, log_pmf_edge, log_ratio):
   """`log(pmf_edge / (1 - ratio))`: a tail bounded by a geometric series.
 
   Where `ratio >= 1` the bound does not exist and `log_pmf_edge` (a lower
   bound) is returned instead.
   """
   ok = log_ratio < 0.
-  safe_log_ratio = tf.where(ok, log_ratio, -tf.ones_like(log_ratio))
-  return tf.where(ok, log_pmf_edge - _log1mexp(safe_log_ratio),
-                  log_pmf_edge)
+  safe_log_ratio = o.where(ok, log_ratio, -o.ones_like(log_ratio))
+  return o.where(ok, log_pmf_edge - _log1mexp(safe_log_ratio, o),
+                 log_pmf_edge)
 
 
-def _k_times_log(k, log_x):
+def _k_times_log(o, k, log_x):
   """`k * log_x` with `0 * (-inf) = 0` (as `xlogy`, from a log value)."""
-  k = tf.broadcast_to(k, ps.broadcast_shape(ps.shape(k), ps.shape(log_x)))
-  return tf.where(tf.equal(k, 0.), tf.zeros_like(log_x),
-                  k * log_x)
+  k, log_x = o.broadcast_all(k, log_x)
+  return o.where(o.equal(k, 0.), o.zeros_like(log_x), k * log_x)
 
 
 # ----------------------------------------------------------------------------
@@ -102,11 +103,11 @@ def _k_times_log(k, log_x):
 # ----------------------------------------------------------------------------
 
 
-def _poisson_log_pmf(k, rate, log_rate):
-  return _k_times_log(k, log_rate) - rate - tf.math.lgamma(k + 1.)
+def _poisson_log_pmf(o, k, rate, log_rate):
+  return _k_times_log(o, k, log_rate) - rate - o.lgamma(k + 1.)
 
 
-def _log_tail_forward(prob, log_pmf_edge, log_ratio):
+def _log_tail_forward(o, prob, log_pmf_edge, log_ratio):
   """Forward value of a log-tail: `log(prob)`, or where `prob` underflows the
   geometric-series bound `log pmf(edge) - log1p(-ratio)`.
 
@@ -115,9 +116,8 @@ def _log_tail_forward(prob, log_pmf_edge, log_ratio):
   successive PMF terms is below 1, so the bound's NaN for `ratio >= 1` is
   never selected.
   """
-  tiny = np.finfo(prob.dtype.as_numpy_dtype).tiny
-  return tf.where(prob > tiny, tf.math.log(prob),
-                  log_pmf_edge - tf.math.log1p(-tf.exp(log_ratio)))
+  return o.where(prob > o.tiny(prob), o.log(prob),
+                 log_pmf_edge - o.log1p(-o.exp(log_ratio)))
 
 
 def _poisson_log_pmf_at(k, rate, log_rate):
@@ -127,7 +127,7 @@ def _poisson_log_pmf_at(k, rate, log_rate):
   return k * log_rate - (rate + math.lgamma(k + 1.))
 
 
-def _poisson_log_tails(rate, log_rate, low, high):
+def _poisson_log_tails(o, rate, log_rate, low, high):
   """`(log P(X <= low), log P(X >= high))` for `X ~ Poisson(rate)`.
 
   Values from `igammac`/`igamma`; gradients in closed form,
@@ -135,54 +135,57 @@ def _poisson_log_tails(rate, log_rate, low, high):
   returned for `log_rate` (times `rate`, in log space), which avoids
   TensorFlow's costly `igamma` gradient with respect to its first argument
   (a constant here) and stays finite where the tails underflow and for any
-  representable `log_rate`.
+  representable `log_rate`. Each tail is its own function of
+  `(rate, log_rate)` with one output (the form both substrates'
+  `custom_gradient` take).
   """
-  dtype = rate.dtype
-  neg_inf = tf.constant(-np.inf, dtype)
+  dtype = o.dtype_of(rate)
 
-  @tf.custom_gradient
-  def tails(rate, log_rate):
-    if low < 0:
-      left = tf.fill(ps.shape(rate), neg_inf)
-    elif low == 0:
-      left = -rate
-    else:  # pmf(k-1)/pmf(k) = k/rate
-      left = _log_tail_forward(
-          tf.math.igammac(tf.constant(low + 1., dtype), rate),
-          _poisson_log_pmf_at(low, rate, log_rate),
-          math.log(low) - log_rate)
-    if high <= 0:
-      right = tf.zeros_like(rate)
-    else:  # pmf(k+1)/pmf(k) = rate/(k+1)
-      right = _log_tail_forward(
-          tf.math.igamma(tf.constant(float(high), dtype), rate),
-          _poisson_log_pmf_at(high, rate, log_rate),
-          log_rate - math.log(high + 1.))
+  def with_log_rate_gradient(forward, pmf_edge, sign):
+    """`forward(rate, log_rate)`, its `d/dlog_rate = sign * rate pmf / tail`
+    formed in log space: `rate * pmf / tail` stays finite for any rate (it
+    tends to `high` as rate -> 0), where `pmf / tail` alone overflows once
+    rate < ~1e-37 in float32."""
 
-    def grad(d_left, d_right):
-      # d/dlog_rate = rate d/drate, formed in log space: `rate * pmf / tail`
-      # stays finite for any rate (it tends to `high` as rate -> 0), where
-      # `pmf / tail` alone overflows once rate < ~1e-37 in float32.
-      total = tf.zeros_like(log_rate)
-      if low >= 0:
-        g = -tf.exp(log_rate + _poisson_log_pmf_at(low, rate, log_rate) -
-                    left)
-        total += d_left * tf.where(left > neg_inf, g, tf.zeros_like(g))
-      if high >= 1:
-        g = tf.exp(log_rate + _poisson_log_pmf_at(high - 1, rate, log_rate) -
-                   right)
-        total += d_right * tf.where(right > neg_inf, g, tf.zeros_like(g))
-      # The whole derivative is carried by `log_rate` (`rate` is its exp,
-      # or `log_rate` is log(rate): either way the chain rule reaches the
-      # user's parameter).
-      return tf.zeros_like(rate), total
+    @o.custom_gradient
+    def tail(rate, log_rate):
+      value = forward(rate, log_rate)
 
-    return (left, right), grad
+      def grad(upstream):
+        g = sign * o.exp(log_rate + _poisson_log_pmf_at(pmf_edge, rate,
+                                                        log_rate) - value)
+        g = o.where(value > -np.inf, g, o.zeros_like(g))
+        # The whole derivative is carried by `log_rate` (`rate` is its exp,
+        # or `log_rate` is log(rate): either way the chain rule reaches the
+        # user's parameter).
+        return o.zeros_like(rate), upstream * g
 
-  return tails(rate, log_rate)
+      return value, grad
+
+    return tail(rate, log_rate)
+
+  if low < 0:
+    left = o.full_like(rate, -np.inf)
+  elif low == 0:
+    left = with_log_rate_gradient(lambda rate, log_rate: -rate, 0, -1.)
+  else:  # pmf(k-1)/pmf(k) = k/rate
+    left = with_log_rate_gradient(
+        lambda rate, log_rate: _log_tail_forward(
+            o, o.igammac(o.constant(low + 1., dtype), rate),
+            _poisson_log_pmf_at(low, rate, log_rate),
+            math.log(low) - log_rate), low, -1.)
+  if high <= 0:
+    right = o.zeros_like(rate)
+  else:  # pmf(k+1)/pmf(k) = rate/(k+1)
+    right = with_log_rate_gradient(
+        lambda rate, log_rate: _log_tail_forward(
+            o, o.igamma(o.constant(float(high), dtype), rate),
+            _poisson_log_pmf_at(high, rate, log_rate),
+            log_rate - math.log(high + 1.)), high - 1, 1.)
+  return left, right
 
 
-def poisson(rate=None, low=0, high=None, log_rate=None):
+def poisson(rate=None, low=0, high=None, log_rate=None, backend='tensorflow'):
   """Log-PMF of `Poisson(rate)` truncated to `{low, ..., high}`.
 
   Args:
@@ -191,33 +194,36 @@ def poisson(rate=None, low=0, high=None, log_rate=None):
     high: Python int, highest outcome (`high > low`).
     log_rate: optional float tensor, `log(rate)` (more accurate for large
       rates and what an encoder network usually outputs).
+    backend: the array substrate, `'tensorflow'` (default) or `'jax'`
+      (`tfp_gengs.distributions.substrates`).
 
   Returns:
     `[..., high - low + 1]` tensor of log-probabilities.
   """
+  o = substrates.get(backend)
   if log_rate is None:
-    rate = tf.convert_to_tensor(rate, dtype_hint=tf.float32)
-    log_rate = tf.math.log(rate)
+    rate = o.convert(rate, dtype_hint='float32')
+    log_rate = o.log(rate)
   else:
-    log_rate = tf.convert_to_tensor(log_rate, dtype_hint=tf.float32)
-    rate = tf.exp(log_rate)
-  dtype = rate.dtype
+    log_rate = o.convert(log_rate, dtype_hint='float32')
+    rate = o.exp(log_rate)
+  dtype = o.dtype_of(rate)
   k = np.arange(low + 1, high)
   if low >= 0:
     # Fast path (every interior outcome is >= 1): three fused-friendly ops,
     # with log(k!) folded into a constant.
-    log_factorial = tf.constant([math.lgamma(x + 1.) for x in k], dtype)
-    interior = (log_rate[..., tf.newaxis] * tf.constant(k, dtype) -
-                (rate[..., tf.newaxis] + log_factorial))
+    log_factorial = o.constant([math.lgamma(x + 1.) for x in k], dtype)
+    interior = (log_rate[..., None] * o.constant(k, dtype) -
+                (rate[..., None] + log_factorial))
   else:
-    k = tf.constant(k, dtype)
+    k = o.constant(k, dtype)
     support = k >= 0.
-    safe_k = tf.where(support, k, tf.zeros_like(k))
-    interior = _poisson_log_pmf(safe_k, rate[..., tf.newaxis],
-                                log_rate[..., tf.newaxis])
-    interior = tf.where(support, interior, tf.constant(-np.inf, dtype))
-  left, right = _poisson_log_tails(rate, log_rate, low, high)
-  return _assemble(left, interior, right)
+    safe_k = o.where(support, k, o.zeros_like(k))
+    interior = _poisson_log_pmf(o, safe_k, rate[..., None],
+                                log_rate[..., None])
+    interior = o.where(support, interior, o.constant(-np.inf, dtype))
+  left, right = _poisson_log_tails(o, rate, log_rate, low, high)
+  return _assemble(o, left, interior, right)
 
 
 # ----------------------------------------------------------------------------
@@ -225,76 +231,80 @@ def poisson(rate=None, low=0, high=None, log_rate=None):
 # ----------------------------------------------------------------------------
 
 
-def _log_probs_pair(probs, logits):
+def _log_probs_pair(o, probs, logits):
   """`(log p, log(1 - p), p, 1 - p)` from probs or logits, stably."""
   if logits is not None:
-    return (tf.math.log_sigmoid(logits), tf.math.log_sigmoid(-logits),
-            tf.math.sigmoid(logits), tf.math.sigmoid(-logits))
-  return tf.math.log(probs), tf.math.log1p(-probs), probs, 1. - probs
+    logits = o.convert(logits, dtype_hint='float32')
+    return (o.log_sigmoid(logits), o.log_sigmoid(-logits),
+            o.sigmoid(logits), o.sigmoid(-logits))
+  probs = o.convert(probs, dtype_hint='float32')
+  return o.log(probs), o.log1p(-probs), probs, 1. - probs
 
 
-def _binomial_log_pmf(k, n, log_p, log_1mp):
+def _binomial_log_pmf(o, k, n, log_p, log_1mp):
   """Log-PMF with `-inf` outside `0..n` and NaN-free gradients."""
   support = (k >= 0.) & (k <= n)
-  safe_k = tf.where(support, k, tf.zeros_like(k))
-  log_pmf = (tf.math.lgamma(n + 1.) - tf.math.lgamma(safe_k + 1.) -
-             tf.math.lgamma(n - safe_k + 1.) + _k_times_log(safe_k, log_p) +
-             _k_times_log(n - safe_k, log_1mp))
-  return tf.where(support, log_pmf, tf.constant(-np.inf, log_pmf.dtype))
+  safe_k = o.where(support, k, o.zeros_like(k))
+  log_pmf = (o.lgamma(n + 1.) - o.lgamma(safe_k + 1.) -
+             o.lgamma(n - safe_k + 1.) + _k_times_log(o, safe_k, log_p) +
+             _k_times_log(o, n - safe_k, log_1mp))
+  return o.where(support, log_pmf, o.constant(-np.inf, o.dtype_of(log_pmf)))
 
 
-def binomial(total_count, probs=None, logits=None, low=0, high=None):
+def binomial(total_count, probs=None, logits=None, low=0, high=None,
+             backend='tensorflow'):
   """Log-PMF of `Binomial(total_count, p)` truncated to `{low, ..., high}`.
 
   Tails use `P(X >= h) = I_p(h, n - h + 1)` and
   `P(X <= l) = I_{1-p}(n - l, l + 1)` (regularized incomplete beta `I`).
   Outcomes above `total_count` get `-inf`. Gradients flow to `probs`/`logits`;
   TensorFlow's `betainc` has no gradient for `total_count` in the tails.
+  `backend`: the array substrate, as in `poisson`.
   """
-  log_p, log_1mp, p, q = _log_probs_pair(probs, logits)
-  n = tf.convert_to_tensor(total_count, dtype=log_p.dtype)
-  n, log_p, log_1mp, p, q = [
-      tf.broadcast_to(x, ps.broadcast_shape(ps.shape(n), ps.shape(log_p)))
-      for x in (n, log_p, log_1mp, p, q)]
-  dtype = log_p.dtype
-  zero, one = tf.zeros([], dtype), tf.ones([], dtype)
-  neg_inf = tf.constant(-np.inf, dtype)
+  o = substrates.get(backend)
+  log_p, log_1mp, p, q = _log_probs_pair(o, probs, logits)
+  n = o.convert(total_count, dtype=o.dtype_of(log_p))
+  n, log_p, log_1mp, p, q = o.broadcast_all(n, log_p, log_1mp, p, q)
+  dtype = o.dtype_of(log_p)
+  zero, one = o.constant(0., dtype), o.constant(1., dtype)
+  neg_inf = o.constant(-np.inf, dtype)
 
   def log_pmf(k):
-    return _binomial_log_pmf(tf.constant(float(k), dtype), n, log_p, log_1mp)
+    return _binomial_log_pmf(o, o.constant(float(k), dtype), n, log_p,
+                             log_1mp)
 
   # Right tail P(X >= high).
   if high <= 0:
-    right = tf.zeros_like(n)
+    right = o.zeros_like(n)
   else:
     in_support = high <= n
-    b = tf.where(in_support, n - high + 1., one)
+    b = o.where(in_support, n - high + 1., one)
     # pmf(k+1)/pmf(k) = (n - k) / (k + 1) * p / (1 - p), decreasing in k.
-    log_ratio = (tf.math.log(tf.maximum(n - high, zero)) -
+    log_ratio = (o.log(o.maximum(n - high, zero)) -
                  np.log(high + 1.) + log_p - log_1mp)
-    fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
+    fallback = _geometric_tail_bound(o, log_pmf(high), log_ratio)
     right = _guarded_log(
-        tf.math.betainc(tf.constant(float(high), dtype), b, p), fallback)
-    right = tf.where(in_support, right, neg_inf)
+        o, o.betainc(o.constant(float(high), dtype), b, p), fallback)
+    right = o.where(in_support, right, neg_inf)
 
   # Left tail P(X <= low).
   if low < 0:
-    left = tf.fill(ps.shape(n), neg_inf)
+    left = o.full_like(n, -np.inf)
   else:
     inside = low < n
-    a = tf.where(inside, n - low, one)
+    a = o.where(inside, n - low, one)
     # pmf(k-1)/pmf(k) = k / (n - k + 1) * (1 - p) / p, increasing in k.
-    log_ratio = (np.log(max(low, 1e-300)) - tf.math.log(
-        tf.maximum(n - low + 1., one)) + log_1mp - log_p)
-    fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
+    log_ratio = (np.log(max(low, 1e-300)) - o.log(
+        o.maximum(n - low + 1., one)) + log_1mp - log_p)
+    fallback = _geometric_tail_bound(o, log_pmf(low), log_ratio)
     left = _guarded_log(
-        tf.math.betainc(a, tf.constant(low + 1., dtype), q), fallback)
-    left = tf.where(inside, left, zero)
+        o, o.betainc(a, o.constant(low + 1., dtype), q), fallback)
+    left = o.where(inside, left, zero)
 
-  k = _interior(low, high, dtype)
-  interior = _binomial_log_pmf(k, n[..., tf.newaxis], log_p[..., tf.newaxis],
-                               log_1mp[..., tf.newaxis])
-  return _assemble(left, interior, right)
+  k = _interior(o, low, high, dtype)
+  interior = _binomial_log_pmf(o, k, n[..., None], log_p[..., None],
+                               log_1mp[..., None])
+  return _assemble(o, left, interior, right)
 
 
 # ----------------------------------------------------------------------------
@@ -302,32 +312,33 @@ def binomial(total_count, probs=None, logits=None, low=0, high=None):
 # ----------------------------------------------------------------------------
 
 
-def geometric(probs=None, logits=None, low=0, high=None):
+def geometric(probs=None, logits=None, low=0, high=None,
+              backend='tensorflow'):
   """Log-PMF of `Geometric(p)` truncated to `{low, ..., high}`.
 
   `P(X = k) = p (1 - p)^k` for `k >= 0` (as `tfd.Geometric`), so
   `P(X >= h) = (1 - p)^h` and `P(X <= l) = 1 - (1 - p)^(l + 1)`: both tails
-  are closed forms.
+  are closed forms. `backend`: the array substrate, as in `poisson`.
   """
-  log_p, log_1mp, _, _ = _log_probs_pair(probs, logits)
-  dtype = log_p.dtype
-  neg_inf = tf.constant(-np.inf, dtype)
+  o = substrates.get(backend)
+  log_p, log_1mp, _, _ = _log_probs_pair(o, probs, logits)
+  dtype = o.dtype_of(log_p)
+  neg_inf = o.constant(-np.inf, dtype)
   if high <= 0:
-    right = tf.zeros_like(log_p)
+    right = o.zeros_like(log_p)
   else:
-    right = _k_times_log(tf.constant(float(high), dtype), log_1mp)
+    right = _k_times_log(o, o.constant(float(high), dtype), log_1mp)
   if low < 0:
-    left = tf.fill(ps.shape(log_p), neg_inf)
+    left = o.full_like(log_p, -np.inf)
   else:
     left = _log1mexp(
-        _k_times_log(tf.constant(float(low + 1), dtype), log_1mp))
-  k = _interior(low, high, dtype)
+        _k_times_log(o, o.constant(float(low + 1), dtype), log_1mp), o)
+  k = _interior(o, low, high, dtype)
   support = k >= 0.
-  safe_k = tf.where(support, k, tf.zeros_like(k))
-  interior = log_p[..., tf.newaxis] + _k_times_log(safe_k,
-                                                  log_1mp[..., tf.newaxis])
-  interior = tf.where(support, interior, neg_inf)
-  return _assemble(left, interior, right)
+  safe_k = o.where(support, k, o.zeros_like(k))
+  interior = log_p[..., None] + _k_times_log(o, safe_k, log_1mp[..., None])
+  interior = o.where(support, interior, neg_inf)
+  return _assemble(o, left, interior, right)
 
 
 # ----------------------------------------------------------------------------
@@ -335,65 +346,63 @@ def geometric(probs=None, logits=None, low=0, high=None):
 # ----------------------------------------------------------------------------
 
 
-def _negative_binomial_log_pmf(k, r, log_p, log_1mp):
+def _negative_binomial_log_pmf(o, k, r, log_p, log_1mp):
   support = k >= 0.
-  safe_k = tf.where(support, k, tf.zeros_like(k))
-  log_pmf = (tf.math.lgamma(safe_k + r) - tf.math.lgamma(safe_k + 1.) -
-             tf.math.lgamma(r) + _k_times_log(r, log_1mp) +
-             _k_times_log(safe_k, log_p))
-  return tf.where(support, log_pmf, tf.constant(-np.inf, log_pmf.dtype))
+  safe_k = o.where(support, k, o.zeros_like(k))
+  log_pmf = (o.lgamma(safe_k + r) - o.lgamma(safe_k + 1.) -
+             o.lgamma(r) + _k_times_log(o, r, log_1mp) +
+             _k_times_log(o, safe_k, log_p))
+  return o.where(support, log_pmf, o.constant(-np.inf, o.dtype_of(log_pmf)))
 
 
-def negative_binomial(total_count, probs=None, logits=None, low=0, high=None):
+def negative_binomial(total_count, probs=None, logits=None, low=0, high=None,
+                      backend='tensorflow'):
   """Log-PMF of `NegativeBinomial(r, p)` truncated to `{low, ..., high}`.
 
   As `tfd.NegativeBinomial`: `P(X = k) = C(k + r - 1, k) (1 - p)^r p^k`, the
   number of successes (probability `p`) before `r` failures; this is
   `scipy.stats.nbinom(r, 1 - p)`. Tails: `P(X >= h) = I_p(h, r)`,
-  `P(X <= l) = I_{1-p}(r, l + 1)`.
+  `P(X <= l) = I_{1-p}(r, l + 1)`. `backend`: the array substrate, as in
+  `poisson`.
   """
-  log_p, log_1mp, p, q = _log_probs_pair(probs, logits)
-  r = tf.convert_to_tensor(total_count, dtype=log_p.dtype)
-  r, log_p, log_1mp, p, q = [
-      tf.broadcast_to(x, ps.broadcast_shape(ps.shape(r), ps.shape(log_p)))
-      for x in (r, log_p, log_1mp, p, q)]
-  dtype = log_p.dtype
-  neg_inf = tf.constant(-np.inf, dtype)
+  o = substrates.get(backend)
+  log_p, log_1mp, p, q = _log_probs_pair(o, probs, logits)
+  r = o.convert(total_count, dtype=o.dtype_of(log_p))
+  r, log_p, log_1mp, p, q = o.broadcast_all(r, log_p, log_1mp, p, q)
+  dtype = o.dtype_of(log_p)
 
   def log_pmf(k):
-    return _negative_binomial_log_pmf(tf.constant(float(k), dtype), r, log_p,
-                                      log_1mp)
+    return _negative_binomial_log_pmf(o, o.constant(float(k), dtype), r,
+                                      log_p, log_1mp)
 
   if high <= 0:
-    right = tf.zeros_like(r)
+    right = o.zeros_like(r)
   else:
     # pmf(k+1)/pmf(k) = (k + r)/(k + 1) p tends to p; the largest ratio at or
     # beyond `high` is max((high + r)/(high + 1) p, p).
-    log_ratio = tf.maximum(
-        tf.math.log(high + r) - np.log(high + 1.) + log_p, log_p)
-    fallback = _geometric_tail_bound(log_pmf(high), log_ratio)
+    log_ratio = o.maximum(
+        o.log(high + r) - np.log(high + 1.) + log_p, log_p)
+    fallback = _geometric_tail_bound(o, log_pmf(high), log_ratio)
     right = _guarded_log(
-        tf.math.betainc(tf.constant(float(high), dtype), r, p), fallback)
+        o, o.betainc(o.constant(float(high), dtype), r, p), fallback)
 
   if low < 0:
-    left = tf.fill(ps.shape(r), neg_inf)
+    left = o.full_like(r, -np.inf)
   else:
     # pmf(k-1)/pmf(k) = k / ((k - 1 + r) p), increasing in k when r >= 1; for
     # r < 1 no bound of this form holds and the fallback is pmf(low) alone.
-    log_ratio = tf.where(
+    log_ratio = o.where(
         r >= 1.,
-        np.log(max(low, 1e-300)) - tf.math.log(low - 1. + r) - log_p,
-        tf.zeros_like(r))
-    fallback = _geometric_tail_bound(log_pmf(low), log_ratio)
+        np.log(max(low, 1e-300)) - o.log(low - 1. + r) - log_p,
+        o.zeros_like(r))
+    fallback = _geometric_tail_bound(o, log_pmf(low), log_ratio)
     left = _guarded_log(
-        tf.math.betainc(r, tf.constant(low + 1., dtype), q), fallback)
+        o, o.betainc(r, o.constant(low + 1., dtype), q), fallback)
 
-  k = _interior(low, high, dtype)
-  interior = _negative_binomial_log_pmf(k, r[..., tf.newaxis],
-                                        log_p[..., tf.newaxis],
-                                        log_1mp[..., tf.newaxis])
-  return _assemble(left, interior, right)
-
+  k = _interior(o, low, high, dtype)
+  interior = _negative_binomial_log_pmf(o, k, r[..., None], log_p[..., None],
+                                        log_1mp[..., None])
+  return _assemble(o, left, interior, right)
 
 # ----------------------------------------------------------------------------
 # Any integer-valued TFP distribution
