@@ -184,6 +184,11 @@ class GenGSPoissonLayer(_FamilyLayer):
       raise ValueError('Argument `num_arrivals` is for an EAT relaxation; '
                        'with relaxation=\'gengs\' the window is `high`/`low` '
                        'or `tail_mass`.')
+    if smoothing is not None and keras.backend.backend() != 'tensorflow':
+      raise ValueError(
+          f'Argument `relaxation`={relaxation!r} (EAT) runs on Keras\'s '
+          'TensorFlow backend only; this Keras runs on '
+          f'{keras.backend.backend()!r}. Use relaxation=\'gengs\'.')
     if smoothing is not None:
       num_arrivals = eat_relaxation.num_arrivals(
           prior_rate, checks.python_float(temperature,

@@ -10,8 +10,8 @@ import tensorflow.compat.v2 as tf
 
 from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import sample_gradients
+from tfp_gengs.distributions import substrates
 from tfp_gengs.distributions import truncated_discrete
-from tfp_gengs.internal import outcomes as outcomes_lib
 from tfp_gengs.internal import checks
 from tfp_gengs.layers import prior_spec
 from tfp_gengs.layers import relaxations
@@ -29,7 +29,11 @@ _HALF_DTYPES = ('float16', 'bfloat16')
 class PosteriorSample(collections.namedtuple(
     'PosteriorSample', ['posterior', 'relaxed', 'hard'])):
   """`layer.sample_posterior(...)`: `q`, and relaxed and hard samples of it
-  from the same noise (the hard one an exact sample of `q`)."""
+  from the same noise (the hard one an exact sample of `q`).
+
+  `posterior` is a `gengs.TruncatedDiscrete` on Keras's TensorFlow backend
+  and the log-probabilities `log pi` `[..., d, n]` on the JAX backend.
+  """
   __slots__ = ()
 
 
@@ -116,6 +120,22 @@ class GenGSLayer(keras.layers.Layer):
   `model.fit`, `tf.function` and `jit_compile=True`; under a
   `tf.distribute` strategy each replica folds in its replica id, so the
   replicas draw different noise.
+
+  #### Keras backends
+
+  The layer runs on Keras's TensorFlow and JAX backends
+  (`KERAS_BACKEND=jax`) with the same formulas (`tfp_gengs.distributions.
+  substrates`): the same outputs, KL and log-PMF for the same weights and
+  inputs (the deterministic ones up to float rounding), saved `.keras`
+  files that load on either backend. The random stream differs (Philox
+  on TensorFlow, JAX's threefry). What differs for a JAX user: TFP
+  distribution objects are TensorFlow, so `prior()` and `posterior()` exist
+  on TensorFlow only, and so does the `'<layer name>_kl'` metric (Keras's
+  JAX trainer cannot update a metric inside `call`, keras-team/keras#21639;
+  the KL loss is the same on both); `posterior_log_probs(inputs)` gives
+  `log pi` on both, and `sample_posterior` returns it as its `posterior`.
+  EAT relaxations and `tf.distribute` are TensorFlow-only; Keras's PyTorch
+  backend is not supported (a `ValueError` at construction says so).
 
   #### Precision and distribution
 
@@ -209,6 +229,7 @@ class GenGSLayer(keras.layers.Layer):
         does not match a `TruncatedDiscrete` prior, or `explicit` inference
         with a prior that has no family.
     """
+    substrate = substrates.for_keras_backend()
     checks.check_choice(inference, 'inference', INFERENCE_MODES)
     checks.check_choice(inference_output, 'inference_output',
                         INFERENCE_OUTPUTS)
@@ -241,6 +262,7 @@ class GenGSLayer(keras.layers.Layer):
       if policy.compute_dtype in _HALF_DTYPES:
         kwargs['dtype'] = 'float32'
     super().__init__(**kwargs)
+    self._o = substrate
     self._prior = spec
     self._initial_temperature = temperature
     self.inference = inference
@@ -250,11 +272,19 @@ class GenGSLayer(keras.layers.Layer):
         gradient, int(gumbel_rao_samples))
     self.kl_weight = kl_weight
     # Read by the compiled inference function at each call (see the class
-    # docstring); a plain `tf.Variable`, not a Keras weight: it is part of
-    # the config, not of the trained state.
-    self._inference_output_index = tf.Variable(
-        INFERENCE_OUTPUTS.index(inference_output), trainable=False,
-        dtype=tf.int32, name='inference_output')
+    # docstring). On TensorFlow a plain `tf.Variable`, not a Keras weight:
+    # it is part of the config, not of the trained state (and not saved).
+    # On JAX, where a compiled function sees only the variables Keras
+    # passes in, a non-trainable weight (also not saved: see
+    # `save_own_variables`).
+    index = INFERENCE_OUTPUTS.index(inference_output)
+    if substrate.name == 'tensorflow':
+      self._inference_output_index = tf.Variable(
+          index, trainable=False, dtype=tf.int32, name='inference_output')
+    else:
+      self._inference_output_index = self.add_weight(
+          shape=(), name='inference_output', trainable=False, dtype='int32',
+          initializer=keras.initializers.Constant(index))
     self.inference_output = inference_output
     self.seed = None if seed is None else int(seed)
     self._latent_dims = None
@@ -262,7 +292,10 @@ class GenGSLayer(keras.layers.Layer):
         shape=(), name='temperature', trainable=False,
         initializer=keras.initializers.Constant(temperature))
     self.seed_generator = keras.random.SeedGenerator(seed)
-    self.kl_metric = keras.metrics.Mean(name=f'{self.name}_kl')
+    # Keras's JAX trainer cannot update a metric inside `call`
+    # (keras-team/keras#21639): there the KL is in the losses only.
+    self.kl_metric = (keras.metrics.Mean(name=f'{self.name}_kl')
+                      if substrate.name == 'tensorflow' else None)
     self.supports_masking = False
 
   # --------------------------------------------------------------------------
@@ -333,8 +366,20 @@ class GenGSLayer(keras.layers.Layer):
     """`d` (known once the layer is built, or from a per-dimension prior)."""
     return self._latent_dims or self._prior.latent_dims
 
+  def _require_tensorflow(self, method):
+    if self._o.name != 'tensorflow':
+      raise NotImplementedError(
+          f'`{type(self).__name__}.{method}()` returns a TFP distribution, '
+          f'which needs Keras\'s TensorFlow backend; this Keras runs on '
+          f'{self._o.name!r}. Use `posterior_log_probs(inputs)` (log pi, '
+          'an array) or `prior_spec` (outcomes and log pi, numpy).')
+
   def prior(self) -> truncated_discrete.TruncatedDiscrete:
-    """The prior as a `gengs.TruncatedDiscrete` (batch `[]` or `[d]`)."""
+    """The prior as a `gengs.TruncatedDiscrete` (batch `[]` or `[d]`).
+
+    TensorFlow backend only (`prior_spec.log_pi` holds it on any backend).
+    """
+    self._require_tensorflow('prior')
     dtype = self._relaxation_dtype()
     return truncated_discrete.TruncatedDiscrete(
         tf.constant(self._prior.outcomes, dtype),
@@ -350,13 +395,25 @@ class GenGSLayer(keras.layers.Layer):
     Returns:
       `TruncatedDiscrete` over the window with batch shape `[..., d]`;
       its `probs_parameter()` is `pi`, its `mean()` the `'mean'` output.
+      TensorFlow backend only (`posterior_log_probs` on any backend).
     """
-    inputs = tf.convert_to_tensor(inputs)
-    self._parse_input_shape(inputs.shape)
+    self._require_tensorflow('posterior')
     dtype = self._relaxation_dtype()
-    logits = self._posterior_logits(tf.cast(inputs, dtype))
     return truncated_discrete.TruncatedDiscrete(
-        tf.constant(self._prior.outcomes, dtype), logits=logits)
+        tf.constant(self._prior.outcomes, dtype),
+        logits=self.posterior_log_probs(inputs))
+
+  def posterior_log_probs(self, inputs: Any) -> Any:
+    """`log pi`, the truncated posterior's log-probabilities `[..., d, n]`.
+
+    On any Keras backend (a tensor of that backend), over the outcomes
+    `layer.outcomes`; normalized in explicit mode, the input logits as they
+    are (reshaped) in implicit mode.
+    """
+    x = keras.ops.cast(keras.ops.convert_to_tensor(inputs),
+                       self._relaxation_dtype())
+    self._parse_input_shape(x.shape)
+    return self._posterior_logits(x)
 
   def sample_posterior(self, inputs: Any, temperature: Any = None,
                        num_samples: int = 1,
@@ -377,25 +434,29 @@ class GenGSLayer(keras.layers.Layer):
 
     Returns:
       `PosteriorSample(posterior, relaxed, hard)`: a `TruncatedDiscrete`
-      with batch shape `[..., d]` and two `[S, ..., d]` tensors.
+      with batch shape `[..., d]` (on JAX: its `log pi`, `[..., d, n]`) and
+      two `[S, ..., d]` tensors.
     """
+    o = self._o
     dtype = self._relaxation_dtype()
-    x = tf.cast(tf.convert_to_tensor(inputs), dtype)
+    x = keras.ops.cast(keras.ops.convert_to_tensor(inputs), dtype)
     self._parse_input_shape(x.shape)
     log_pi = self._posterior_logits(x)
-    outcomes = tf.constant(self._prior.outcomes, dtype)
+    outcomes = o.constant(self._prior.outcomes, dtype)
     if temperature is None:
       temperature = self.temperature.value
-    temperature = tf.cast(temperature, dtype)
+    temperature = keras.ops.cast(temperature, dtype)
     seed = self._next_seed() if seed is None else seed
 
     def draw(gradient):
       return self._relaxation.sample(x, log_pi, outcomes, temperature, seed,
-                                     gradient, sample_shape=[num_samples])
+                                     gradient, sample_shape=[num_samples],
+                                     backend=o.name)
 
-    return PosteriorSample(
-        truncated_discrete.TruncatedDiscrete(outcomes, logits=log_pi),
-        draw('relaxed'), draw('straight_through'))
+    posterior = (log_pi if o.name != 'tensorflow' else
+                 truncated_discrete.TruncatedDiscrete(outcomes, logits=log_pi))
+    return PosteriorSample(posterior, draw('relaxed'),
+                           draw('straight_through'))
 
   # --------------------------------------------------------------------------
   # Shapes
@@ -431,7 +492,7 @@ class GenGSLayer(keras.layers.Layer):
 
   def _parse_input_shape(self, input_shape):
     """`(d, flat)` from the input shape, or a `ValueError` naming the shape."""
-    shape = tuple(tf.TensorShape(input_shape).as_list())
+    shape = _shape_tuple(input_shape)
     if not shape:
       raise self._shape_error(shape, 'the input is a scalar')
     n = self.num_outcomes
@@ -467,7 +528,7 @@ class GenGSLayer(keras.layers.Layer):
 
   def compute_output_shape(self, input_shape):
     d, flat = self._parse_input_shape(input_shape)
-    shape = tuple(tf.TensorShape(input_shape).as_list())
+    shape = _shape_tuple(input_shape)
     if self.inference == 'explicit':
       return shape
     return shape[:-1] + (d,) if flat else shape[:-1]
@@ -483,15 +544,17 @@ class GenGSLayer(keras.layers.Layer):
   def _posterior_logits(self, x):
     """`log pi` of the posterior, `[..., d, n]`, from the cast input."""
     if self.inference == 'explicit':
-      return self._prior.explicit_log_pi(x)
+      return self._prior.explicit_log_pi(x, self._o.name)
     d, flat = self._parse_input_shape(x.shape)
     if flat:
-      x = tf.reshape(x, tf.concat([tf.shape(x)[:-1], [d, self.num_outcomes]],
-                                  axis=0))
+      x = self._o.split_last(x, d, self.num_outcomes)
     return x
 
   def _next_seed(self):
-    """A stateless `int32[2]` seed, distinct per call and per replica."""
+    """A stateless seed, distinct per call (and per `tf.distribute`
+    replica): `int32[2]` on TensorFlow, a `uint32[2]` key on JAX."""
+    if self._o.name != 'tensorflow':
+      return self.seed_generator.next()
     seed = tf.cast(self.seed_generator.next(), tf.int32)
     replica = tf.distribute.get_replica_context()
     if replica is not None and replica.num_replicas_in_sync > 1:
@@ -500,31 +563,36 @@ class GenGSLayer(keras.layers.Layer):
     return seed
 
   def call(self, inputs, training=None):
+    o = self._o
     dtype = self._relaxation_dtype()
-    x = tf.cast(inputs, dtype)
+    x = keras.ops.cast(inputs, dtype)
     log_pi = self._posterior_logits(x)
-    outcomes = tf.constant(self._prior.outcomes, dtype)
+    outcomes = o.constant(self._prior.outcomes, dtype)
 
     kl = kullback_leibler.categorical_kl(
-        log_pi, tf.constant(self._prior.log_pi, dtype))
-    kl = tf.reduce_mean(tf.reduce_sum(kl, axis=-1))
-    self.add_loss(tf.cast(self.kl_weight, dtype) * kl)
-    self.kl_metric.update_state(kl)
+        log_pi, o.constant(self._prior.log_pi, dtype), backend=o.name)
+    kl = o.reduce_mean(o.reduce_sum(kl, axis=-1))
+    self.add_loss(o.constant(self.kl_weight, dtype) * kl)
+    if self.kl_metric is not None:
+      self.kl_metric.update_state(kl)
 
-    temperature = tf.cast(self.temperature.value, dtype)
+    temperature = keras.ops.cast(self.temperature.value, dtype)
     seed = self._next_seed()
 
     def sample(gradient):
       return self._relaxation.sample(x, log_pi, outcomes, temperature, seed,
-                                     gradient)
+                                     gradient, backend=o.name)
 
     if training:
       return sample(self.gradient)
     # At inference: the output the variable names now (no retracing).
-    return tf.switch_case(tf.convert_to_tensor(self._inference_output_index), [
+    index = self._inference_output_index
+    if isinstance(index, keras.Variable):  # JAX: its value in this call
+      index = index.value
+    return o.switch_case(index, [
         lambda: sample(self.gradient),
         lambda: sample('straight_through'),
-        lambda: outcomes_lib.project(tf.math.softmax(log_pi), outcomes),
+        lambda: o.tensordot_last(o.softmax(log_pi), outcomes),
     ])
 
   # --------------------------------------------------------------------------
@@ -571,6 +639,13 @@ class GenGSLayer(keras.layers.Layer):
         inference_output=self.inference_output,
         seed=self.seed)
     return config
+
+
+def _shape_tuple(shape):
+  """A shape (`tf.TensorShape`, tuple or list) as a tuple of ints / `None`."""
+  if hasattr(shape, 'as_list'):
+    return tuple(shape.as_list()) if shape.rank is not None else ()
+  return tuple(None if s is None else int(s) for s in shape)
 
 
 def _resolve_gradient(gradient, straight_through):

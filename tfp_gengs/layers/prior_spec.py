@@ -28,6 +28,7 @@ from tfp_gengs.distributions import families
 from tfp_gengs.distributions import truncated_discrete
 from tfp_gengs.distributions import truncation
 from tfp_gengs.distributions import windows
+from tfp_gengs.distributions import substrates
 
 __all__ = ['PriorSpec', 'LAYER_FAMILIES']
 
@@ -337,7 +338,7 @@ class PriorSpec:
     """The registry entry of the family (`None` for an arbitrary prior)."""
     return None if self.family is None else families.get(self.family)
 
-  def explicit_log_pi(self, x):
+  def explicit_log_pi(self, x, backend='tensorflow'):
     """Posterior `log pi` `[..., d, n]` from unconstrained parameters `x`.
 
     Args:
@@ -348,12 +349,16 @@ class PriorSpec:
         prior.
 
     Returns:
+      backend: the array substrate of `x`, `'tensorflow'` or `'jax'`.
+
+    Returns:
       The truncated log-PMF over the prior's window, `[..., d, n]`.
     """
     spec = self.family_spec
-    fixed = {n: tf.constant(self.params[n], x.dtype)
+    o = substrates.get(backend)
+    fixed = {n: o.constant(self.params[n], o.dtype_of(x))
              for n in spec.fixed_parameters}
-    return spec.explicit_log_pmf(x, fixed, self.low, self.high)
+    return spec.explicit_log_pmf(x, fixed, self.low, self.high, backend)
 
   def describe_explicit_input(self):
     """What the explicit-mode input holds, for docs and error messages."""

@@ -44,13 +44,15 @@ class GumbelSoftmaxRelaxation:
     self.gumbel_rao_samples = gumbel_rao_samples
 
   def sample(self, x: Any, log_pi: Any, outcomes: Any, temperature: Any,
-             seed: Any, gradient: str = None, sample_shape: Any = ()):
-    """`sample_shape + [..., d]` values of `pi` (`x`, the input, unused)."""
+             seed: Any, gradient: str = None, sample_shape: Any = (),
+             backend: str = 'tensorflow'):
+    """`sample_shape + [..., d]` values of `pi` (`x`, the input, unused),
+    on the array substrate `backend` (`'tensorflow'` or `'jax'`)."""
     del x
     return sample_gradients.outcome_sample(
         log_pi, temperature, outcomes, gradient or self.gradient,
         sample_shape=sample_shape, seed=seed,
-        num_samples=self.gumbel_rao_samples)
+        num_samples=self.gumbel_rao_samples, backend=backend)
 
 
 class ExponentialArrivalRelaxation:
@@ -69,9 +71,11 @@ class ExponentialArrivalRelaxation:
     self.name = f'eat_{smoothing}'
 
   def sample(self, x: Any, log_pi: Any, outcomes: Any, temperature: Any,
-             seed: Any, gradient: str = None, sample_shape: Any = ()):
-    """`sample_shape + [..., d]` counts from the log-rates `x`."""
-    del log_pi, outcomes  # the arrivals read the rate itself
+             seed: Any, gradient: str = None, sample_shape: Any = (),
+             backend: str = 'tensorflow'):
+    """`sample_shape + [..., d]` counts from the log-rates `x` (TensorFlow
+    only: the layer refuses EAT on another Keras backend)."""
+    del log_pi, outcomes, backend  # the arrivals read the rate itself
     gradient = gradient or self.gradient
     return eat_arrivals.relaxed_count(
         x, temperature, self.num_arrivals, self.smoothing,
