@@ -30,12 +30,23 @@ The data are random Bernoulli(0.13) pixels of MNIST's shape: the cost of a
 step does not depend on the pixel values, and the benchmark needs no
 download.
 
+`--backends=tensorflow,jax` times the models on each Keras backend, each
+in its own process (`KERAS_BACKEND` is fixed at import), the processes
+alternated `--backend_repeats` times: graph and XLA on TensorFlow, `jit`
+(Keras's default on JAX) on JAX. The table gives each backend's fastest
+round and the ratio of JAX's GenGS step to TensorFlow's best mode.
+
 Usage:
   python -m benchmarks.keras_step [--steps=100] [--rounds=5] [--ablations]
+  python -m benchmarks.keras_step --backends=tensorflow,jax
 """
 
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -65,6 +76,13 @@ flags.DEFINE_bool('models', True, 'Time the whole models (the main table).')
 flags.DEFINE_list('gradients', [], 'Also time GenGSLayer(gradient=G) for '
                   'each G (straight_through, reinmax, gumbel_rao): the '
                   'hard-sample gradients of issue 18, as gengs_<G>.')
+flags.DEFINE_list('backends', [], 'Time the models on these Keras '
+                  'backends side by side (tensorflow, jax), one process '
+                  'each; see the module docstring.')
+flags.DEFINE_integer('backend_repeats', 2, 'Alternations of the backend '
+                     'processes (--backends).')
+flags.DEFINE_string('times_json', None, 'Internal (--backends): write the '
+                    'raw times here as JSON instead of a report.')
 flags.DEFINE_string('output', 'benchmarks/results/keras_step.md',
                     'Markdown report written here.')
 FLAGS = flags.FLAGS
@@ -86,9 +104,9 @@ class Deterministic(keras.layers.Layer):
     self.latent, self.outcomes = latent, outcomes
 
   def call(self, x):
-    x = tf.reshape(x, [-1, self.latent, self.outcomes])
-    return tf.linalg.matvec(tf.math.softmax(x),
-                            tf.range(self.outcomes, dtype=x.dtype))
+    x = keras.ops.reshape(x, [-1, self.latent, self.outcomes])
+    return keras.ops.matmul(keras.ops.softmax(x),
+                            keras.ops.arange(self.outcomes, dtype=x.dtype))
 
 
 class GaussianLatent(keras.layers.Layer):
@@ -100,11 +118,12 @@ class GaussianLatent(keras.layers.Layer):
     self.seed_generator = keras.random.SeedGenerator(seed)
 
   def call(self, x):
-    mean, log_var = tf.split(x, 2, axis=-1)
-    kl = 0.5 * tf.reduce_sum(tf.exp(log_var) + mean**2 - 1. - log_var, -1)
-    self.add_loss(tf.reduce_mean(kl))
-    noise = keras.random.normal(tf.shape(mean), seed=self.seed_generator)
-    return mean + tf.exp(0.5 * log_var) * noise
+    ops = keras.ops
+    mean, log_var = ops.split(x, 2, axis=-1)
+    kl = 0.5 * ops.sum(ops.exp(log_var) + mean**2 - 1. - log_var, -1)
+    self.add_loss(ops.mean(kl))
+    noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+    return mean + ops.exp(0.5 * log_var) * noise
 
 
 class GenGSPiece(keras.layers.Layer):
@@ -214,6 +233,11 @@ def make_model(kind, jit_compile):
 # ----------------------------------------------------------------------------
 
 
+def _jit(mode):
+  """`jit_compile` of a mode: XLA on TensorFlow, jit on JAX."""
+  return mode in ('xla', 'jit')
+
+
 def time_all(kinds, modes):
   """`{(kind, mode): [seconds per fit]}`, interleaved over rounds."""
   rng = np.random.default_rng(0)
@@ -223,7 +247,7 @@ def time_all(kinds, modes):
   models = {}
   for kind in kinds:
     for mode in modes:
-      model = make_model(kind, jit_compile=(mode == 'xla'))
+      model = make_model(kind, jit_compile=_jit(mode))
       model.fit(data[:4 * FLAGS.batch], data[:4 * FLAGS.batch], **fit)
       models[kind, mode] = model
   times = {key: [] for key in models}
@@ -350,6 +374,96 @@ def report(times, ablation_times, elapsed):
 
 LOAD = [0.]
 
+BACKEND_MODES = {'tensorflow': ('graph', 'xla'), 'jax': ('jit',)}
+
+
+def time_backends():
+  """`{(backend, kind, mode): [seconds per fit]}`, one child process per
+  backend, alternated `--backend_repeats` times."""
+  times = {}
+  for _ in range(FLAGS.backend_repeats):
+    for backend in FLAGS.backends:
+      if backend not in BACKEND_MODES:
+        raise app.UsageError(f'--backends: {backend!r} is not one of '
+                             f'{sorted(BACKEND_MODES)}.')
+      with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, 'times.json')
+        command = [
+            sys.executable, '-m', 'benchmarks.keras_step',
+            f'--steps={FLAGS.steps}', f'--rounds={FLAGS.rounds}',
+            f'--batch={FLAGS.batch}', f'--latent={FLAGS.latent}',
+            f'--outcomes={FLAGS.outcomes}',
+            f'--modes={",".join(BACKEND_MODES[backend])}',
+            f'--gradients={",".join(FLAGS.gradients)}',
+            f'--times_json={out}']
+        print(f'timing on {backend} ...', flush=True)
+        subprocess.run(command, check=True,
+                       env=dict(os.environ, KERAS_BACKEND=backend))
+        with open(out) as f:
+          for key, values in json.load(f).items():
+            kind, mode = key.split('|')
+            times.setdefault((backend, kind, mode), []).extend(values)
+  return times
+
+
+def report_backends(times, elapsed):
+  """The side-by-side table of `time_backends`."""
+  per_100 = 100. / FLAGS.steps
+  best = {k: min(v) * per_100 for k, v in times.items()}
+  median = {k: statistics.median(v) * per_100 for k, v in times.items()}
+  command = (f'python -m benchmarks.keras_step --backends='
+             f'{",".join(FLAGS.backends)} --backend_repeats='
+             f'{FLAGS.backend_repeats} --steps={FLAGS.steps} '
+             f'--rounds={FLAGS.rounds}' + (
+                 f' --gradients={",".join(FLAGS.gradients)}'
+                 if FLAGS.gradients else ''))
+  versions = backend_versions()
+  lines = [
+      '# Keras training step on the TensorFlow and JAX backends',
+      '',
+      f'Machine: {machine.describe()}. {versions}.',
+      '',
+      f'`{command}` ({elapsed:.0f} s; load average {LOAD[0]:.1f} at the '
+      f'start, {os.getloadavg()[0]:.1f} at the end).',
+      '',
+      f'The model of `keras_step.md` (MLP VAE 784-512-256, {FLAGS.latent} '
+      f'latents x {FLAGS.outcomes} outcomes, batch {FLAGS.batch}, Adam, '
+      f'`model.fit` of {FLAGS.steps} steps), the same code on each Keras '
+      'backend, one process per backend alternated '
+      f'{FLAGS.backend_repeats} times x {FLAGS.rounds} rounds: seconds per '
+      '100 steps of the fastest round (median in brackets). "ratio to TF '
+      'best" divides by the same bottleneck on TensorFlow in its faster '
+      'mode (issue 20 target for `gengs`: JAX at most 1.0x).',
+      '',
+      '| bottleneck | backend | mode | s / 100 steps | ratio to '
+      'deterministic | ratio to TF best |',
+      '|---|---|---|---|---|---|',
+  ]
+  for kind in _model_kinds():
+    tf_best = min(best[b, k, m] for b, k, m in best
+                  if b == 'tensorflow' and k == kind) if (
+                      'tensorflow' in FLAGS.backends) else None
+    for backend in FLAGS.backends:
+      for mode in BACKEND_MODES[backend]:
+        key = (backend, kind, mode)
+        to_det = best[key] / best[backend, 'deterministic', mode]
+        to_tf = f'{best[key] / tf_best:.3f}' if tf_best else '-'
+        lines.append(f'| {kind} | {backend} | {mode} | {best[key]:.3f} '
+                     f'[{median[key]:.3f}] | {to_det:.3f} | {to_tf} |')
+  return '\n'.join(lines) + '\n'
+
+
+def backend_versions():
+  import importlib.metadata  # pylint: disable=g-import-not-at-top
+  names = ('keras', 'jax')
+  found = []
+  for name in names:
+    try:
+      found.append(f'{name} {importlib.metadata.version(name)}')
+    except importlib.metadata.PackageNotFoundError:
+      pass
+  return ', '.join(found)
+
 
 def _model_kinds():
   return (['deterministic', 'gengs'] +
@@ -361,6 +475,16 @@ def main(argv):
   LOAD[0] = os.getloadavg()[0]
   tf.get_logger().setLevel('ERROR')  # one tf.function per variant, by design
   start = time.perf_counter()
+  if FLAGS.times_json:  # a child of --backends
+    times = time_all(_model_kinds(), FLAGS.modes)
+    with open(FLAGS.times_json, 'w') as f:
+      json.dump({f'{k}|{m}': v for (k, m), v in times.items()}, f)
+    return
+  if FLAGS.backends:
+    times = time_backends()
+    text = report_backends(times, time.perf_counter() - start)
+    machine.print_and_write(text, FLAGS.output)
+    return
   times = None
   if FLAGS.models:
     times = time_all(_model_kinds(), FLAGS.modes)
