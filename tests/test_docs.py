@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ROOT / 'docs'
 PAGES = ('index', 'truncation_and_temperature', 'inference',
          'straight_through', 'kl', 'estimators', 'experiments',
-         'distributed')
+         'distributed', 'backends')
 # Result folders of experiments still running: linked before they exist.
 PENDING_LINKS = ('results/vae', 'results/topic_model')
 
