@@ -180,6 +180,8 @@ class TrainingConfig:
     kl_warmup_epochs: Linear KL warm-up (0: off).
     valid_size: Training examples held out for validation.
     valid_samples: Posterior samples per validation example.
+    valid_smoothing: Select the epoch ending the N consecutive epochs of
+      lowest mean validation score (1: the lowest score).
     eval_samples: Posterior samples per test example.
     resume: Continue the run in output_dir.
     log_every_seconds: Seconds between progress lines.
@@ -213,6 +215,7 @@ class TrainingConfig:
   kl_warmup_epochs: int = 0
   valid_size: int = 1000
   valid_samples: int = 1
+  valid_smoothing: int = 1
   eval_samples: int = 10
   resume: bool = False
   log_every_seconds: float = 30.

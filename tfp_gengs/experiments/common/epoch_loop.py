@@ -8,7 +8,8 @@ for epoch in the epochs not yet saved:
     beta = min(1, step / warm-up steps) # KL warm-up (1 without one)
     train_step(batch, seed(NOISE, seed, step), beta) -> {name: value}
   validate(epoch, step, tau, beta, train means) -> (record, score, text)
-  keep the best-validation weights (lowest score), save the epoch,
+  keep the best-validation weights (lowest score, or lowest mean of the
+  last `valid_smoothing` scores), save the epoch,
   TensorBoard scalars, one log line
 ```
 
@@ -101,7 +102,7 @@ class EpochLoop:
   def run(self, hooks: Hooks, train: Any, *, batch_size: int, epochs: int,
           run_seed: int, schedule: Any, kl_warmup_epochs: int,
           writer: Any, log_every_seconds: float,
-          stop_after_steps: int = 0) -> None:
+          stop_after_steps: int = 0, valid_smoothing: int = 1) -> None:
     """Trains the epochs after the last saved one (see the module doc).
 
     Args:
@@ -116,7 +117,16 @@ class EpochLoop:
       log_every_seconds: progress line interval.
       stop_after_steps: raise `Interrupted` after this many steps of this
         session (0: never).
+      valid_smoothing: `N >= 1`: keep the weights of the epoch that ends the
+        `N` consecutive epochs of lowest mean validation score (the first
+        `N - 1` epochs: the mean of the scores so far). 1: the epoch of the
+        lowest score. A mean over epochs averages out the noise of a
+        validation estimate, which otherwise picks an epoch by luck.
     """
+    if isinstance(valid_smoothing, bool) or not isinstance(
+        valid_smoothing, int) or valid_smoothing < 1:
+      raise ValueError('Argument `valid_smoothing` (--valid_smoothing) must '
+                       f'be an int >= 1; got {valid_smoothing!r}.')
     state, history = self.state, self.state['history']
     steps_per_epoch = len(train) // batch_size
     step = len(history) * steps_per_epoch
@@ -154,12 +164,13 @@ class EpochLoop:
       means = {k: float(np.mean(v)) for k, v in values.items()}
       record, score, text = hooks.validate(epoch, step, tau, beta, means)
       record = dict(epoch=epoch + 1, step=step, **record,
-                    train_seconds=train_seconds,
+                    valid_score=float(score), train_seconds=train_seconds,
                     valid_seconds=time.time() - valid_start)
       if not (all(np.isfinite(v) for v in means.values()) and
               np.isfinite(score)):
         raise FloatingPointError(f'Non-finite loss at epoch {epoch + 1}: '
                                  f'{record}')
+      score = _smoothed(history + [record], valid_smoothing)
       if state['best_valid'] is None or score < state['best_valid']:
         state['best_valid'] = score
         state['best_epoch'] = epoch + 1
@@ -173,3 +184,9 @@ class EpochLoop:
                             if k not in ('epoch', 'step')})
       self.log(f'{prefix} {text}  {train_seconds:.1f}+'
                f'{record["valid_seconds"]:.1f} s')
+
+
+def _smoothed(history, window):
+  """Mean `valid_score` of the last `window` records (fewer at the start)."""
+  return float(np.mean([r['valid_score'] for r in history[-window:]
+                        if 'valid_score' in r]))

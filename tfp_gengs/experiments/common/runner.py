@@ -247,7 +247,8 @@ def run(study, config, data=None, log=None):
       run_seed=config.seed, schedule=config.temperature_schedule(),
       kl_warmup_epochs=config.kl_warmup_epochs, writer=writer,
       log_every_seconds=config.log_every_seconds,
-      stop_after_steps=config.stop_after_steps)
+      stop_after_steps=config.stop_after_steps,
+      valid_smoothing=config.valid_smoothing)
   writer.close()
   ckpt.restore_best()
   history = loop.history
