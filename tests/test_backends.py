@@ -212,13 +212,86 @@ def test_jax_hard_samples_are_exact_samples(gradient):
   assert np.all(np.isfinite(grads)) and np.all(grads[:, 1] == 0.)
 
 
-def test_torch_backend_is_refused_by_name(monkeypatch):
+def test_unknown_backends_are_refused_by_name(monkeypatch):
   import keras  # pylint: disable=g-import-not-at-top
-  monkeypatch.setattr(keras.backend, 'backend', lambda: 'torch')
-  with pytest.raises(ValueError, match=r"runs on 'torch'.*KERAS_BACKEND"):
+  monkeypatch.setattr(keras.backend, 'backend', lambda: 'numpy')
+  with pytest.raises(ValueError, match=r"runs on 'numpy'.*KERAS_BACKEND"):
     substrates.for_keras_backend()
   with pytest.raises(ValueError, match='`backend`'):
     substrates.get('numpy')
+  with pytest.raises(ValueError, match="betainc.*'torch'"):
+    substrates.check_family_supported('torch', 'binomial')
+  substrates.check_family_supported('torch', 'poisson')  # supported
+
+
+# ----------------------------------------------------------------------------
+# The PyTorch substrate (where torch is installed: not by requirements-dev,
+# so CI skips these; Poisson and geometric, which torch.special covers)
+# ----------------------------------------------------------------------------
+
+TORCH_CASES = [case for case in CASES if case[0] in ('poisson', 'geometric')]
+
+
+@pytest.mark.parametrize('case', TORCH_CASES, ids=_ids)
+def test_torch_truncated_log_pmf_values_and_gradients_agree(case):
+  torch = pytest.importorskip('torch')
+  family, params, low, high = case
+  name = list(params)[0]
+  tf_value = _log_pmf('tensorflow', family, params, low, high).numpy()
+  finite = np.isfinite(tf_value)
+  weights = np.random.RandomState(0).randn(*tf_value.shape)
+  x = tf.constant(params[name], tf.float64)
+  with tf.GradientTape() as tape:
+    tape.watch(x)
+    value = _log_pmf('tensorflow', family, {**params, name: x}, low, high)
+    total = tf.reduce_sum(tf.where(finite, value, 0.) * weights)
+  tf_grad = tape.gradient(total, x).numpy()
+
+  leaf = torch.tensor(params[name], dtype=torch.float64, requires_grad=True)
+  fn = getattr(truncated_log_pmf, family)
+  value = fn(low=low, high=high, backend='torch', **{
+      **{k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()},
+      name: leaf})
+  np.testing.assert_array_equal(np.isfinite(value.detach().numpy()), finite)
+  np.testing.assert_allclose(value.detach().numpy(), tf_value, rtol=1e-10,
+                             atol=1e-11)
+  torch.sum(torch.where(torch.tensor(finite), value, 0.) *
+            torch.tensor(weights)).backward()
+  np.testing.assert_allclose(leaf.grad.numpy(), tf_grad, rtol=1e-9,
+                             atol=1e-10)
+
+
+def _torch_gradient_estimates(torch, gradient, temperature, seed,
+                              logits=LOGITS, **kw):
+  """`NUM` independent estimates (one per row of a `[NUM, n]` batch)."""
+  batch = torch.tensor(np.tile(logits, [NUM, 1]), requires_grad=True)
+  z = sample_gradients.outcome_sample(batch, temperature, OUTCOMES, gradient,
+                                      seed=seed, backend='torch', **kw)
+  torch.sum((z - TARGET)**2).backward()
+  return batch.grad.numpy()
+
+
+def test_torch_sampler_laws():
+  """ReinMax exact at tau = 1, Gumbel-Rao with straight-through's mean, and
+  hard samples with the law of pi (5 standard errors)."""
+  torch = pytest.importorskip('torch')
+  mean, stderr = _mean_stderr(_torch_gradient_estimates(torch, 'reinmax', 1.,
+                                                        1))
+  np.testing.assert_array_less(np.abs(mean - _exact_gradient()),
+                               5 * stderr + 1e-9)
+  rao = _torch_gradient_estimates(torch, 'gumbel_rao', .5, 2, num_samples=10)
+  st = _torch_gradient_estimates(torch, 'straight_through', .5, 3)
+  (rao_mean, rao_se), (st_mean, st_se) = _mean_stderr(rao), _mean_stderr(st)
+  np.testing.assert_array_less(np.abs(rao_mean - st_mean),
+                               5 * np.hypot(rao_se, st_se))
+  logits = np.array([0.3, -np.inf, 1.0, -1.0])
+  z = sample_gradients.outcome_sample(
+      torch.tensor(logits), 1., OUTCOMES, 'straight_through',
+      sample_shape=[NUM], seed=4, backend='torch').numpy()
+  pi = scipy.special.softmax(logits)
+  freq = np.array([(z == c).mean() for c in OUTCOMES])
+  np.testing.assert_array_less(np.abs(freq - pi),
+                               5 * np.sqrt(pi * (1 - pi) / NUM) + 1e-12)
 
 
 # ----------------------------------------------------------------------------
@@ -240,10 +313,15 @@ def _run_contract(backend, out_dir, load_dir=None):
 
 
 @pytest.fixture(scope='module')
-def contract_runs(tmp_path_factory):
-  root = tmp_path_factory.mktemp('backends')
-  on_tf = _run_contract('tensorflow', root / 'tensorflow')
-  on_jax = _run_contract('jax', root / 'jax', load_dir=root / 'tensorflow')
+def contract_root(tmp_path_factory):
+  return tmp_path_factory.mktemp('backends')
+
+
+@pytest.fixture(scope='module')
+def contract_runs(contract_root):
+  on_tf = _run_contract('tensorflow', contract_root / 'tensorflow')
+  on_jax = _run_contract('jax', contract_root / 'jax',
+                         load_dir=contract_root / 'tensorflow')
   return on_tf, on_jax
 
 
@@ -274,3 +352,25 @@ def test_model_saved_on_tensorflow_loads_on_jax(contract_runs):
     np.testing.assert_allclose(on_jax['loaded'][name],
                                tf_result['saved_mean_output'], rtol=1e-4,
                                atol=1e-4, err_msg=name)
+
+
+def test_layer_contract_on_torch(contract_runs, contract_root):
+  """Where torch is installed: the same contract, the same numbers for the
+  configurations it supports, the others refused naming `betainc`."""
+  pytest.importorskip('torch')
+  on_tf, _ = contract_runs
+  on_torch = _run_contract('torch', contract_root / 'torch',
+                           load_dir=contract_root / 'tensorflow')
+  refused = {'binomial_explicit_reinmax', 'negative_binomial_explicit'}
+  assert set(on_torch['configs']) == set(on_tf['configs']) - refused
+  for name in refused:
+    assert 'betainc' in on_torch['errors'][name]
+  for name, result in on_torch['configs'].items():
+    for key in ('mean_output', 'latent_mean', 'kl_loss', 'log_pi'):
+      a = np.asarray(on_tf['configs'][name][key], np.float64)
+      b = np.asarray(result[key], np.float64)
+      np.testing.assert_array_equal(np.isfinite(a), np.isfinite(b), name)
+      np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4, err_msg=name)
+    np.testing.assert_allclose(on_torch['loaded'][name],
+                               on_tf['configs'][name]['saved_mean_output'],
+                               rtol=1e-4, atol=1e-4, err_msg=name)

@@ -31,7 +31,7 @@ import numpy as np
 
 __all__ = ['BACKENDS', 'get', 'for_keras_backend']
 
-BACKENDS = ('tensorflow', 'jax')
+BACKENDS = ('tensorflow', 'jax', 'torch')
 
 
 def _tensorflow():
@@ -181,7 +181,143 @@ def _jax():
   )
 
 
-_FACTORIES = {'tensorflow': _tensorflow, 'jax': _jax}
+def _torch():
+  import torch  # pylint: disable=g-import-not-at-top
+  import torch.nn.functional as F  # pylint: disable=g-import-not-at-top,invalid-name
+
+  def device():
+    """Keras's device on its torch backend, else torch's default."""
+    import keras  # pylint: disable=g-import-not-at-top
+    if keras.backend.backend() == 'torch':
+      return keras.ops.convert_to_tensor(0.).device
+    return torch.get_default_device()
+
+  def torch_dtype(dtype):
+    return dtype if isinstance(dtype, torch.dtype) else getattr(
+        torch, str(np.dtype(dtype)))
+
+  def convert(x, dtype=None, dtype_hint=None):
+    if dtype is None and dtype_hint is not None and not torch.is_tensor(x):
+      dtype = dtype_hint
+    if torch.is_tensor(x):
+      return x if dtype is None else x.to(torch_dtype(dtype))
+    return torch.as_tensor(np.asarray(x), device=device(),
+                           dtype=None if dtype is None else torch_dtype(dtype))
+
+  def betainc(a, b, x):
+    raise NotImplementedError(
+        'The regularized incomplete beta function (the binomial and negative '
+        'binomial tails) is missing from torch.special: Keras\'s PyTorch '
+        'backend supports the Poisson and geometric layers and implicit '
+        'inference.')
+
+  def custom_gradient(f):
+    """`f(*inputs) -> (value, grad)`, `grad(upstream) -> input grads`."""
+
+    class Function(torch.autograd.Function):
+
+      @staticmethod
+      def forward(ctx, *inputs):  # pylint: disable=arguments-differ
+        value, ctx.grad = f(*inputs)
+        return value
+
+      @staticmethod
+      def backward(ctx, upstream):  # pylint: disable=arguments-differ
+        grads = ctx.grad(upstream)
+        return grads if isinstance(grads, tuple) else (grads,)
+
+    return Function.apply
+
+  # Keras builds a torch model by running it on "meta" tensors (shapes, no
+  # data): there the seed, the draws and the branch index are placeholders.
+  def is_meta(x):
+    return torch.is_tensor(x) and x.device.type == 'meta'
+
+  def sanitize_seed(seed):
+    """A Python int from an int or a Keras seed tensor `[2]`."""
+    if isinstance(seed, (int, np.integer)):
+      return int(seed) & 0xFFFFFFFF
+    if is_meta(seed):
+      return 0
+    a, b = (int(v) for v in np.asarray(seed.detach().cpu()
+                                       if torch.is_tensor(seed) else seed))
+    return (a * 0x9E3779B1 + b) & 0xFFFFFFFF
+
+  def uniform(shape, dtype, seed):
+    if str(device()) == 'meta':
+      return torch.empty(tuple(int(d) for d in shape),
+                         dtype=torch_dtype(dtype), device='meta')
+    generator = torch.Generator(device=device())
+    generator.manual_seed(int(seed))
+    dtype = torch_dtype(dtype)
+    tiny = torch.finfo(dtype).tiny
+    u = torch.rand(tuple(int(d) for d in shape), generator=generator,
+                   dtype=dtype, device=device())
+    return u * (1. - tiny) + tiny
+
+  def perturbed_logits(logits, temperature, sample_shape=(), seed=None):
+    batch = torch.broadcast_shapes(tuple(temperature.shape),
+                                   tuple(logits.shape[:-1]))
+    shape = tuple(np.reshape(sample_shape, [-1]).astype(int)) + tuple(
+        batch) + (logits.shape[-1],)
+    return logits - torch.log(-torch.log(uniform(shape, logits.dtype, seed)))
+
+  def logsumexp(x, axis, keepdims=False):
+    return torch.logsumexp(x, dim=axis, keepdim=keepdims)
+
+  def reduce(op):
+    def fn(x, axis=None, keepdims=False):
+      return op(x) if axis is None else op(x, dim=axis, keepdim=keepdims)
+    return fn
+
+  return types.SimpleNamespace(
+      name='torch',
+      convert=convert,
+      constant=lambda v, dtype=None: convert(v, dtype),
+      dtype_of=lambda x: x.dtype,
+      tiny=lambda x: torch.finfo(x.dtype).tiny,
+      where=lambda c, x, y: torch.where(
+          c, *[v if torch.is_tensor(v) else torch.as_tensor(
+              v, dtype=(x if torch.is_tensor(x) else y).dtype,
+              device=c.device) for v in (x, y)]),
+      equal=lambda x, y: torch.eq(x, y), maximum=lambda x, y: torch.maximum(
+          x, y if torch.is_tensor(y) else torch.as_tensor(
+              y, dtype=x.dtype, device=x.device)),
+      log=torch.log, exp=torch.exp, expm1=torch.expm1, log1p=torch.log1p,
+      reciprocal=torch.reciprocal, is_finite=torch.isfinite,
+      sigmoid=torch.sigmoid, log_sigmoid=F.logsigmoid,
+      softmax=lambda x: torch.softmax(x, dim=-1),
+      log_softmax=lambda x: torch.log_softmax(x, dim=-1),
+      logsumexp=logsumexp,
+      lgamma=torch.special.gammaln, igamma=torch.special.gammainc,
+      igammac=torch.special.gammaincc, betainc=betainc,
+      zeros_like=torch.zeros_like, ones_like=torch.ones_like,
+      full_like=torch.full_like,
+      concat=lambda xs, axis: torch.cat(xs, dim=axis),
+      broadcast_to=lambda x, shape: torch.broadcast_to(x, tuple(shape)),
+      shape=lambda x: tuple(x.shape),
+      broadcast_all=lambda *xs: list(torch.broadcast_tensors(*xs)),
+      sample_shape_of=lambda sample_shape, like: tuple(
+          np.reshape(sample_shape, [-1]).astype(int)) + tuple(like.shape),
+      reduce_sum=reduce(torch.sum), reduce_mean=reduce(torch.mean),
+      argmax=lambda x: torch.argmax(x, dim=-1),
+      one_hot=lambda i, n, dtype: F.one_hot(i.long(), n).to(dtype),
+      one_hot_mask=lambda i, n: F.one_hot(i.long(), n) > 0,
+      gather=lambda c, i: c[i.long()],
+      tensordot_last=lambda x, c: torch.tensordot(x, c, dims=([-1], [0])),
+      stop_gradient=lambda x: x.detach(), identity=lambda x: x.clone(),
+      custom_gradient=custom_gradient,
+      sanitize_seed=sanitize_seed,
+      split_seed=lambda seed: (seed * 0x85EBCA6B + 0x27D4EB2F) & 0xFFFFFFFF,
+      uniform=uniform,
+      perturbed_logits=perturbed_logits,
+      switch_case=lambda index, branches: branches[
+          0 if is_meta(index) else int(index)](),
+      split_last=lambda x, d, n: x.reshape(*x.shape[:-1], d, n),
+  )
+
+
+_FACTORIES = {'tensorflow': _tensorflow, 'jax': _jax, 'torch': _torch}
 
 
 @functools.lru_cache(maxsize=None)
@@ -196,9 +332,10 @@ def get(backend: str = 'tensorflow') -> types.SimpleNamespace:
 def for_keras_backend() -> types.SimpleNamespace:
   """The substrate of the running Keras backend, or a `ValueError` naming it.
 
-  Keras's PyTorch backend is not supported: `torch.special` lacks the
-  regularized incomplete beta function of the binomial and negative binomial
-  tails, and the sampling needs stateless keys (JAX) or seeds (TF).
+  On Keras's PyTorch backend `torch.special` lacks the regularized
+  incomplete beta function: there the binomial and negative binomial
+  layers in explicit mode are refused at construction
+  (`check_family_supported`).
   """
   import keras  # pylint: disable=g-import-not-at-top
   backend = keras.backend.backend()
@@ -208,3 +345,21 @@ def for_keras_backend() -> types.SimpleNamespace:
         f'this Keras runs on {backend!r} (KERAS_BACKEND). Set '
         'KERAS_BACKEND=jax or tensorflow before importing Keras.')
   return get(backend)
+
+
+# The special functions each family's truncated log-PMF needs, and the
+# backends whose substrate lacks one of them.
+MISSING_FUNCTIONS = {'torch': {'binomial': 'betainc',
+                               'negative_binomial': 'betainc'}}
+
+
+def check_family_supported(backend: str, family: str) -> None:
+  """A `ValueError` naming the backend and the missing special function
+  when `backend` cannot compute `family`'s truncated log-PMF."""
+  missing = MISSING_FUNCTIONS.get(backend, {}).get(family)
+  if missing is not None:
+    raise ValueError(
+        f'The {family} truncated log-PMF (explicit inference) needs the '
+        f'regularized incomplete beta function `{missing}`, which Keras\'s '
+        f'{backend!r} backend does not have (torch.special lacks it). Use '
+        'inference=\'implicit\', or KERAS_BACKEND=tensorflow or jax.')

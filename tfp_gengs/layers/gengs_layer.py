@@ -123,19 +123,22 @@ class GenGSLayer(keras.layers.Layer):
 
   #### Keras backends
 
-  The layer runs on Keras's TensorFlow and JAX backends
-  (`KERAS_BACKEND=jax`) with the same formulas (`tfp_gengs.distributions.
-  substrates`): the same outputs, KL and log-PMF for the same weights and
-  inputs (the deterministic ones up to float rounding), saved `.keras`
-  files that load on either backend. The random stream differs (Philox
-  on TensorFlow, JAX's threefry). What differs for a JAX user: TFP
-  distribution objects are TensorFlow, so `prior()` and `posterior()` exist
-  on TensorFlow only, and so does the `'<layer name>_kl'` metric (Keras's
-  JAX trainer cannot update a metric inside `call`, keras-team/keras#21639;
-  the KL loss is the same on both); `posterior_log_probs(inputs)` gives
-  `log pi` on both, and `sample_posterior` returns it as its `posterior`.
-  EAT relaxations and `tf.distribute` are TensorFlow-only; Keras's PyTorch
-  backend is not supported (a `ValueError` at construction says so).
+  The layer runs on Keras's TensorFlow, JAX and PyTorch backends
+  (`KERAS_BACKEND=jax` or `torch`) with the same formulas
+  (`tfp_gengs.distributions.substrates`): the same outputs, KL and log-PMF
+  for the same weights and inputs (the deterministic ones up to float
+  rounding), and saved `.keras` files that load on another backend. The
+  random streams differ (TensorFlow's Philox, JAX's threefry, PyTorch's
+  generator). Elsewhere than on TensorFlow: TFP distribution objects are
+  TensorFlow, so `prior()` and `posterior()` raise there;
+  `posterior_log_probs(inputs)` gives `log pi` on every backend, and
+  `sample_posterior` returns it as its `posterior`; EAT relaxations and
+  `tf.distribute` are TensorFlow-only. On JAX there is no
+  `'<layer name>_kl'` metric (Keras's JAX trainer cannot update a metric
+  inside `call`, keras-team/keras#21639; the KL loss is there). On PyTorch
+  `torch.special` has no regularized incomplete beta function, so the
+  binomial and negative binomial layers in explicit mode raise a
+  `ValueError` naming it (implicit mode works for every prior).
 
   #### Precision and distribution
 
@@ -257,6 +260,8 @@ class GenGSLayer(keras.layers.Layer):
           'pass a tfd.Poisson / tfd.Geometric / tfd.Binomial / '
           'tfd.NegativeBinomial prior with `high`, or a named layer such as '
           'GenGSPoissonLayer.')
+    if inference == 'explicit':
+      substrates.check_family_supported(substrate.name, spec.family)
     if kwargs.get('dtype') is None:
       policy = keras.config.dtype_policy()
       if policy.compute_dtype in _HALF_DTYPES:
@@ -295,7 +300,7 @@ class GenGSLayer(keras.layers.Layer):
     # Keras's JAX trainer cannot update a metric inside `call`
     # (keras-team/keras#21639): there the KL is in the losses only.
     self.kl_metric = (keras.metrics.Mean(name=f'{self.name}_kl')
-                      if substrate.name == 'tensorflow' else None)
+                      if substrate.name != 'jax' else None)
     self.supports_masking = False
 
   # --------------------------------------------------------------------------
