@@ -156,7 +156,7 @@ def evaluate(trial, out, tau, state):
   topics_text = format_topics(words, trial.label)
   if config.model == 'nvpdef_stacked':
     topics_text += report.super_topics_text(model.super_topics(), words)
-  topics_path = out.write_text('topics.txt', topics_text)
+  out.write_text('topics.txt', topics_text)
   curves = report.curves(out.path('curves.png'), state['history'],
                          model.variants, trial.label, config.is_gengs)
   return runner.Evaluation(dict(
@@ -172,4 +172,7 @@ def evaluate(trial, out, tau, state):
           perplexity=ppx, corpus_perplexity=corpus_ppx,
           neg_elbo_mean={k: float(v.mean()) for k, v in neg_elbo.items()},
           primary=model.primary),
-      topics=words), test_seconds, dict(curves=curves, topics=topics_path))
+      topics=words), test_seconds,
+      # Names in the run folder (as the VAE's figures), not this machine's
+      # paths.
+      dict(curves=curves, topics='topics.txt'))
