@@ -70,26 +70,30 @@ def _log_pmf(backend, family, params, low, high):
             **{k: convert(v) for k, v in params.items()})
 
 
-@pytest.mark.parametrize('case', CASES, ids=_ids)
-def test_truncated_log_pmf_values_and_gradients_agree(case):
-  family, params, low, high = case
-  tf_value = _log_pmf('tensorflow', family, params, low, high).numpy()
-  jax_value = np.asarray(_log_pmf('jax', family, params, low, high))
-  np.testing.assert_array_equal(np.isfinite(tf_value), np.isfinite(jax_value))
-  np.testing.assert_allclose(jax_value, tf_value, rtol=1e-10, atol=1e-11)
-
-  # The gradient of a weighted sum of the finite entries, for the first
-  # parameter (the one a network would output).
+def _tensorflow_reference(family, params, low, high):
+  """`(value, finite, weights, gradient)` on TensorFlow, float64: the
+  gradient of `sum(weights * value)` over the finite entries, for the first
+  parameter (the one a network would output)."""
   name = list(params)[0]
-  weights = np.random.RandomState(0).randn(*tf_value.shape)
-  finite = np.isfinite(tf_value)
-
+  value = _log_pmf('tensorflow', family, params, low, high).numpy()
+  finite = np.isfinite(value)
+  weights = np.random.RandomState(0).randn(*value.shape)
   x = tf.constant(params[name], tf.float64)
   with tf.GradientTape() as tape:
     tape.watch(x)
-    value = _log_pmf('tensorflow', family, {**params, name: x}, low, high)
-    total = tf.reduce_sum(tf.where(finite, value, 0.) * weights)
-  tf_grad = tape.gradient(total, x).numpy()
+    total = tf.reduce_sum(tf.where(finite, _log_pmf(
+        'tensorflow', family, {**params, name: x}, low, high), 0.) * weights)
+  return value, finite, weights, tape.gradient(total, x).numpy()
+
+
+@pytest.mark.parametrize('case', CASES, ids=_ids)
+def test_truncated_log_pmf_values_and_gradients_agree(case):
+  family, params, low, high = case
+  name = list(params)[0]
+  tf_value, finite, weights, tf_grad = _tensorflow_reference(*case)
+  jax_value = np.asarray(_log_pmf('jax', family, params, low, high))
+  np.testing.assert_array_equal(np.isfinite(tf_value), np.isfinite(jax_value))
+  np.testing.assert_allclose(jax_value, tf_value, rtol=1e-10, atol=1e-11)
 
   def jax_total(v):
     value = _log_pmf('jax', family, {**params, name: v}, low, high)
@@ -237,16 +241,7 @@ def test_torch_truncated_log_pmf_values_and_gradients_agree(case):
   torch = pytest.importorskip('torch')
   family, params, low, high = case
   name = list(params)[0]
-  tf_value = _log_pmf('tensorflow', family, params, low, high).numpy()
-  finite = np.isfinite(tf_value)
-  weights = np.random.RandomState(0).randn(*tf_value.shape)
-  x = tf.constant(params[name], tf.float64)
-  with tf.GradientTape() as tape:
-    tape.watch(x)
-    value = _log_pmf('tensorflow', family, {**params, name: x}, low, high)
-    total = tf.reduce_sum(tf.where(finite, value, 0.) * weights)
-  tf_grad = tape.gradient(total, x).numpy()
-
+  tf_value, finite, weights, tf_grad = _tensorflow_reference(*case)
   leaf = torch.tensor(params[name], dtype=torch.float64, requires_grad=True)
   fn = getattr(truncated_log_pmf, family)
   value = fn(low=low, high=high, backend='torch', **{
