@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfp_gengs.experiments import vae
+from tfp_gengs.experiments.vae import input_pipeline
 from tfp_gengs.experiments.vae import models as vae_model
 from tfp_gengs.experiments.vae import train as vae_train
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
@@ -124,3 +125,71 @@ def test_pareto_cells_average_seeds_and_find_the_front(tmp_path):
   assert front == ['ReinMax', 'GenGS (Im.)']   # StoRB* slower, not better
   pareto.plot(list(cells.values()), str(tmp_path / 'p.png'), 'test')
   assert (tmp_path / 'p.png').stat().st_size > 10000
+
+
+# Dynamic binarization (`--dataset=mnist_dynamic`).
+
+
+def test_dynamic_binarization_draws_bernoulli_pixels_from_the_step_seed():
+  grey = np.linspace(0., 1., 11, dtype=np.float32)
+  batch = np.tile(grey, (20000, 1))
+  draws = input_pipeline.binarize_batch(batch, (3, 4))
+  assert draws.dtype == np.float32
+  assert set(np.unique(draws)) <= {0., 1.}
+  # P(1) = pixel, within 5 standard errors of 20,000 draws per pixel; the
+  # ends 0 and 1 are exact.
+  stderr = np.sqrt(grey * (1 - grey) / len(batch))
+  np.testing.assert_array_less(np.abs(draws.mean(0) - grey), 5 * stderr + 1e-12)
+  assert draws[:, 0].max() == 0. and draws[:, -1].min() == 1.
+  # A function of the step's seed: the same seed, the same draws; another
+  # step, new ones.
+  np.testing.assert_array_equal(
+      draws, input_pipeline.binarize_batch(batch, (3, 4)))
+  assert np.mean(draws != input_pipeline.binarize_batch(batch, (3, 5))) > .2
+
+
+def test_dynamic_mnist_holds_out_a_fixed_binarized_validation(monkeypatch):
+  from tfp_gengs import datasets  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  train = rng.random((10050, 784)).astype(np.float32)
+  test = rng.random((30, 784)).astype(np.float32)
+  monkeypatch.setattr(
+      datasets, 'mnist',
+      lambda data_dir, with_labels: datasets.Splits(train, None, test))
+  config = vae.Config(dataset='mnist_dynamic')
+  x_train, x_valid, x_test = input_pipeline.load_data(config)
+  assert x_train.shape == (50, 784) and x_valid.shape == (10000, 784)
+  # Train stays grey (binarized per step); valid and test are binary draws
+  # of their grey images, the same at every load.
+  assert np.any((x_train > 0) & (x_train < 1))
+  assert set(np.unique(x_valid)) == {0., 1.} == set(np.unique(x_test))
+  np.testing.assert_allclose(x_test.mean(), test.mean(), atol=0.02)
+  again = input_pipeline.load_data(config)
+  np.testing.assert_array_equal(again[1], x_valid)
+  np.testing.assert_array_equal(again[2], x_test)
+
+
+def test_dynamic_binarization_feeds_a_new_binary_batch_each_step(
+    tmp_path, data, monkeypatch):
+  train, valid, test = data
+  grey = np.clip(train * .8 + .1, 0., 1.)              # no pixel is 0 or 1
+  seen = []
+  binarize = input_pipeline.binarize_batch
+
+  def recording(batch, seed):
+    out = binarize(batch, seed)
+    seen.append((seed, out))
+    return out
+
+  monkeypatch.setattr(input_pipeline, 'binarize_batch', recording)
+  config = vae.Config(output_dir=str(tmp_path / 'run'),
+                      **dict(TINY, dataset='mnist_dynamic', epochs=2))
+  results = vae.run(config, data=(grey, valid, test), log=_quiet)
+  steps = 2 * len(grey) // TINY['batch_size']
+  assert len(seen) == steps
+  assert len({s for s, _ in seen}) == steps              # a new draw per step
+  assert all(set(np.unique(b)) <= {0., 1.} for _, b in seen)
+  assert results['settings']['dataset'] == 'mnist_dynamic'
+  assert vae.run_folder_name(config).startswith('mnist_dynamic-')
+  assert 'binarized anew' in ' '.join(
+      str(v) for row in results['settings_explained'] for v in row)

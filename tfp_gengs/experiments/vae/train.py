@@ -39,6 +39,7 @@ from tfp_gengs import estimators
 from tfp_gengs.experiments.common import epoch_loop
 from tfp_gengs.experiments.common import runner
 from tfp_gengs.experiments.vae import evaluation
+from tfp_gengs.experiments.vae import input_pipeline
 from tfp_gengs.experiments.vae import methods
 from tfp_gengs.experiments.vae import models
 
@@ -327,6 +328,8 @@ class Trial(runner.Trial):
                'on.')
 
   def train_step(self, batch, seed, kl_weight):
+    if self.config.dataset in input_pipeline.DYNAMIC_DATASETS:
+      batch = input_pipeline.binarize_batch(batch, seed)
     loss, aux = self.trainer.step(_distribute_batch(self.strategy, batch),
                                   seed, kl_weight)
     return dict(loss=loss, aux=aux)
