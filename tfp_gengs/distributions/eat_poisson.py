@@ -34,6 +34,7 @@ from tfp_gengs.distributions.eat_moments import campbell_integrals
 from tfp_gengs.distributions.eat_smoothing import SMOOTHINGS
 from tfp_gengs.distributions.eat_smoothing import smooth_indicator
 from tfp_gengs.distributions.eat_smoothing import support_end
+from tfp_gengs.internal import accessors
 from tfp_gengs.internal import checks
 
 __all__ = [
@@ -270,38 +271,18 @@ class ExponentialArrivalPoisson(distribution.AutoCompositeTensorDistribution):
         temperature=parameter_properties.ParameterProperties(
             default_constraining_bijector_fn=positive))
 
-  @property
-  def rate(self):
-    """`rate` as given (`None` if `log_rate` was given)."""
-    return self._rate
-
-  @property
-  def log_rate(self):
-    """`log_rate` as given (`None` if `rate` was given)."""
-    return self._log_rate
-
-  @property
-  def temperature(self):
-    """Smoothing time scale `tau`."""
-    return self._temperature
-
-  @property
-  def num_arrivals(self):
-    """Number of simulated arrivals `K` (Python int)."""
-    return self._num_arrivals
-
-  @property
-  def smoothing(self):
-    """`'cubic'` or `'sigmoid'`."""
-    return self._smoothing
-
-  @property
-  def tail_mass(self):
-    return self._tail_mass
-
-  @property
-  def straight_through(self):
-    return self._straight_through
+  rate = accessors.stored(
+      'rate', '`rate` as given (`None` if `log_rate` was given).')
+  log_rate = accessors.stored(
+      'log_rate', '`log_rate` as given (`None` if `rate` was given).')
+  temperature = accessors.stored('temperature', 'Smoothing time scale `tau`.')
+  num_arrivals = accessors.stored(
+      'num_arrivals', 'Number of simulated arrivals `K` (Python int).')
+  smoothing = accessors.stored('smoothing', "`'cubic'` or `'sigmoid'`.")
+  tail_mass = accessors.stored(
+      'tail_mass', 'The tail mass of the default `K` (see the class doc).')
+  straight_through = accessors.stored(
+      'straight_through', 'Whether samples are exact counts forward.')
 
   def rate_parameter(self, name: Optional[str] = None) -> tf.Tensor:
     """The rate, from `rate` or `exp(log_rate)`."""

@@ -347,6 +347,19 @@ def _negative_binomial_moments(total_count, probs):
 # ----------------------------------------------------------------------------
 
 
+# The binomial, geometric and negative binomial: a success probability given
+# as `probs` or `logits`; explicit inference reads its logits.
+_SUCCESS_PROBABILITY = dict(
+    one_of=(('probs', 'logits'),), explicit_parameter='logits',
+    explicit_input='logits of the success probability')
+
+
+def _total_count(what, constraint):
+  """The `total_count` of the binomial and negative binomial."""
+  return Parameter('total_count', what, constraint, bijector_fn=_softplus,
+                   is_preferred=False)
+
+
 POISSON = Family(
     name='poisson', title='Poisson', tfd_class=poisson.Poisson,
     parameters=(_RATE, _LOG_RATE), one_of=(('rate', 'log_rate'),),
@@ -356,36 +369,26 @@ POISSON = Family(
 
 BINOMIAL = Family(
     name='binomial', title='binomial', tfd_class=binomial.Binomial,
-    parameters=(Parameter('total_count', 'the binomial number of trials',
-                          checks.POSITIVE_INTEGER, bijector_fn=_softplus,
-                          is_preferred=False), _PROBS, _LOGITS),
-    one_of=(('probs', 'logits'),),
-    explicit_parameter='logits',
-    explicit_input='logits of the success probability',
-    fixed_parameters=('total_count',),
+    parameters=(_total_count('the binomial number of trials',
+                             checks.POSITIVE_INTEGER), _PROBS, _LOGITS),
+    fixed_parameters=('total_count',), **_SUCCESS_PROBABILITY,
     log_pmf_fn=truncated_log_pmf.binomial,
     cdf_fn=_binomial_cdf, sf_fn=_binomial_sf, moments_fn=_binomial_moments,
     finite_support=True)
 
 GEOMETRIC = Family(
     name='geometric', title='geometric', tfd_class=geometric.Geometric,
-    parameters=(_PROBS, _LOGITS), one_of=(('probs', 'logits'),),
-    explicit_parameter='logits',
-    explicit_input='logits of the success probability',
-    fixed_parameters=(),
+    parameters=(_PROBS, _LOGITS), fixed_parameters=(),
+    **_SUCCESS_PROBABILITY,
     log_pmf_fn=truncated_log_pmf.geometric,
     cdf_fn=_geometric_cdf, sf_fn=_geometric_sf, moments_fn=_geometric_moments)
 
 NEGATIVE_BINOMIAL = Family(
     name='negative_binomial', title='negative binomial',
     tfd_class=negative_binomial.NegativeBinomial,
-    parameters=(Parameter('total_count', 'the number of failures',
-                          checks.POSITIVE, bijector_fn=_softplus,
-                          is_preferred=False), _PROBS, _LOGITS),
-    one_of=(('probs', 'logits'),),
-    explicit_parameter='logits',
-    explicit_input='logits of the success probability',
-    fixed_parameters=('total_count',),
+    parameters=(_total_count('the number of failures', checks.POSITIVE),
+                _PROBS, _LOGITS),
+    fixed_parameters=('total_count',), **_SUCCESS_PROBABILITY,
     log_pmf_fn=truncated_log_pmf.negative_binomial,
     cdf_fn=_negative_binomial_cdf, sf_fn=_negative_binomial_sf,
     moments_fn=_negative_binomial_moments)

@@ -14,7 +14,7 @@ from tfp_gengs.distributions import windows
 from tfp_gengs.internal import checks
 from tfp_gengs.internal import outcomes as outcomes_lib
 
-__all__ = ['GenGSFamily']
+__all__ = ['GenGSFamily', 'SUCCESS_LOGITS', 'SUCCESS_PROBS', 'TrialsFamily']
 
 
 def parameter(name: str, doc: str) -> property:
@@ -24,6 +24,13 @@ def parameter(name: str, doc: str) -> property:
   'probs', ...)`), one line each instead of a property body per family.
   """
   return property(lambda self: self._params[name], doc=doc)  # pylint: disable=protected-access
+
+
+# The success probability of the binomial, negative binomial and geometric.
+SUCCESS_PROBS = parameter(
+    'probs', 'The success probability, as given (or `None`).')
+SUCCESS_LOGITS = parameter(
+    'logits', 'The log-odds of success, as given (or `None`).')
 
 
 class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
@@ -173,3 +180,60 @@ class GenGSFamily(relaxed_discrete.RelaxedDiscrete):
 
   def _pi_assertions(self, is_init):
     return self._FAMILY.assertions(self._params, is_init)
+
+
+class TrialsFamily(GenGSFamily):
+  """The base of the families of `total_count` and `probs` or `logits`.
+
+  `GenGSBinomial` and `GenGSNegativeBinomial` share this constructor and
+  differ only in their registry entry (`_FAMILY`): what `total_count`
+  counts, its constraint, the PMF and the default window.
+  """
+
+  def __init__(self,
+               total_count: Any,
+               probs: Any = None,
+               logits: Any = None,
+               temperature: Any = None,
+               high: Optional[int] = None,
+               low: int = 0,
+               straight_through: bool = False,
+               validate_args: bool = False,
+               allow_nan_stats: bool = True,
+               tail_mass: Optional[float] = None,
+               name: Optional[str] = None):
+    """Creates the distribution.
+
+    Args:
+      total_count: float `Tensor`: the binomial's number of trials
+        (integers `>= 1`) or the negative binomial's number of failures `r`
+        (finite, `> 0`).
+      probs: float `Tensor` in the open interval `(0, 1)`, success
+        probability.
+      logits: float `Tensor`, finite, log-odds of success. Exactly one of
+        `probs`, `logits`.
+      temperature: as in `GenGSPoisson`.
+      high: Python int, highest outcome. The binomial's default is the
+        largest `total_count` (which must then be statically known).
+      low, straight_through, validate_args, allow_nan_stats, tail_mass: as
+        in `GenGSPoisson`.
+      name: Python `str`; default the class name.
+
+    Raises:
+      ValueError: as `GenGSPoisson`; `total_count` outside its range.
+    """
+    name = name or type(self).__name__
+    parameters = dict(locals())
+    super().__init__(
+        dict(total_count=total_count, probs=probs, logits=logits),
+        temperature, high, low, tail_mass, straight_through=straight_through,
+        validate_args=validate_args, allow_nan_stats=allow_nan_stats,
+        parameters=parameters, name=name)
+
+  @classmethod
+  def _parameter_properties(cls, dtype, num_classes=None):
+    return cls._family_parameter_properties(dtype)
+
+  total_count = parameter('total_count', 'The family\'s `total_count`.')
+  probs = SUCCESS_PROBS
+  logits = SUCCESS_LOGITS

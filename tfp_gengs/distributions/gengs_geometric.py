@@ -64,8 +64,5 @@ class GenGSGeometric(gengs_family.GenGSFamily):
   def _parameter_properties(cls, dtype, num_classes=None):
     return cls._family_parameter_properties(dtype)
 
-  probs = gengs_family.parameter(
-      'probs', 'The success probability, as given (or `None`).')
-
-  logits = gengs_family.parameter(
-      'logits', 'The log-odds of success, as given (or `None`).')
+  probs = gengs_family.SUCCESS_PROBS
+  logits = gengs_family.SUCCESS_LOGITS

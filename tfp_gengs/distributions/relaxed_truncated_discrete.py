@@ -135,15 +135,8 @@ class RelaxedTruncatedDiscrete(relaxed_discrete.RelaxedDiscrete):
         allow_nan_stats=truncated.allow_nan_stats,
         name=name or cls.__name__)
 
-  @property
-  def logits(self) -> Optional[Any]:
-    """`pi`'s logits as given at construction (or `None`)."""
-    return self._logits
-
-  @property
-  def probs(self) -> Optional[Any]:
-    """`pi` as given at construction (or `None`)."""
-    return self._probs
+  logits = truncated_discrete.GIVEN_LOGITS
+  probs = truncated_discrete.GIVEN_PROBS
 
   def _pi_logits(self):
     if self._logits is None:

@@ -13,10 +13,19 @@ from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import reparameterization
 from tensorflow_probability.python.internal import tensor_util
 
+from tfp_gengs.internal import accessors
 from tfp_gengs.internal import checks
 from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = ['TruncatedDiscrete']
+
+
+# `pi` as given at construction, shared by `TruncatedDiscrete` and
+# `RelaxedTruncatedDiscrete` (both store `_logits` and `_probs`).
+GIVEN_LOGITS = accessors.stored(
+    'logits', 'The logits of `pi` given at construction (or `None`).')
+GIVEN_PROBS = accessors.stored(
+    'probs', 'The probabilities `pi` given at construction (or `None`).')
 
 
 def pi_parameter_properties() -> dict:
@@ -186,15 +195,8 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
     """Outcome values `c`, shape `[n]` or `[n, d]`."""
     return self._outcomes
 
-  @property
-  def logits(self) -> Optional[Any]:
-    """The `logits` given at construction (or `None`)."""
-    return self._logits
-
-  @property
-  def probs(self) -> Optional[Any]:
-    """The `probs` given at construction (or `None`)."""
-    return self._probs
+  logits = GIVEN_LOGITS
+  probs = GIVEN_PROBS
 
   @property
   def num_outcomes(self) -> Optional[int]:

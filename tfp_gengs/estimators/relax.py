@@ -54,13 +54,15 @@ class REBAR(base.GradientEstimator):
 
   ```python
   import tensorflow as tf
+  import tensorflow_probability as tfp
   import tfp_gengs as gengs
+  tfd = tfp.distributions
 
-  dist = gengs.TruncatedDiscrete([0., 1., 2., 5.],
-                                 logits=tf.zeros([100, 4]))  # 100 problems
+  # 100 problems: Poisson(3) truncated to {0, ..., 12}.
+  dist = gengs.truncate(tfd.Poisson(tf.fill([100], 3.)), high=12)
   rebar = gengs.estimators.REBAR(temperature=0.5)
   with tf.GradientTape() as tape:
-    result = rebar(dist, lambda z: (z - 1.5)**2, seed=(1, 2))
+    result = rebar(dist, lambda z: (z - 2.5)**2, seed=(1, 2))
   # eta and log tau are trained on the variance loss.
   grads = tape.gradient(result.aux_loss, rebar.trainable_variables)
   len(grads)                      # ==> 2

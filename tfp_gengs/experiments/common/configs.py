@@ -228,7 +228,8 @@ class TrainingConfig:
     for name in names:
       value, choices = getattr(self, name), fields[name].metadata['choices']
       if value not in choices:
-        raise ValueError(f'Unknown {name} {value!r}; choose from {choices}.')
+        raise ValueError(f'Unknown {name} {value!r} (--{name}); choose from '
+                         f'{choices}.')
 
   def temperature_schedule(self):
     """The run's annealing: `value_at(step)` is `tau` at a training step.

@@ -30,6 +30,16 @@ def require_matplotlib():
   return plt
 
 
+def _save(plt, fig, path, title, title_size):
+  """Titles, lays out, writes and closes `fig`; returns `path`."""
+  if title:
+    fig.suptitle(title, fontsize=title_size)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)
+  return path
+
+
 def curves(path, history, panels, x_key='epoch', title=None):
   """Line plots of `history` (a list of dicts, one per epoch).
 
@@ -61,12 +71,7 @@ def curves(path, history, panels, x_key='epoch', title=None):
     ax.grid(alpha=.3)
     if ax.get_legend_handles_labels()[0]:
       ax.legend(fontsize=8)
-  if title:
-    fig.suptitle(title, fontsize=10)
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
-  plt.close(fig)
-  return path
+  return _save(plt, fig, path, title, title_size=10)
 
 
 def image_grid(path, rows, row_titles, image_shape=(28, 28), title=None):
@@ -96,12 +101,7 @@ def image_grid(path, rows, row_titles, image_shape=(28, 28), title=None):
       ax.set_yticks([])
     axes[r, 0].set_ylabel(label, fontsize=7, rotation=0, ha='right',
                           va='center')
-  if title:
-    fig.suptitle(title, fontsize=9)
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
-  plt.close(fig)
-  return path
+  return _save(plt, fig, path, title, title_size=9)
 
 
 def count_histograms(path, outcomes, panels, reference_label='prior',
@@ -135,9 +135,4 @@ def count_histograms(path, outcomes, panels, reference_label='prior',
     ax.legend(fontsize=7)
   for ax in list(axes.flat)[len(panels):]:
     ax.axis('off')
-  if title:
-    fig.suptitle(title, fontsize=10)
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
-  plt.close(fig)
-  return path
+  return _save(plt, fig, path, title, title_size=10)

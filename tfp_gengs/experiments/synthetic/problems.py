@@ -173,12 +173,22 @@ def _poisson(high=60, rate=20., start_rate=10.):
       max_rate=1.5 * max(rate, start_rate))
 
 
+def _logit(probs):
+  """The starting point `[log(p / (1 - p))]` of a success probability."""
+  return np.array([np.log(probs / (1. - probs))])
+
+
+def _decimal(probs):
+  """A probability for a label: `0.3` -> `.3`."""
+  return str(probs).lstrip('0')
+
+
 def _binomial(n=20, probs=.3, start_probs=.6):
   return Problem(
       name='binomial',
-      label=f'Binomial({n}, {str(probs).lstrip("0")})',
+      label=f'Binomial({n}, {_decimal(probs)})',
       outcomes=np.arange(n + 1.),
-      init=np.array([np.log(start_probs / (1. - start_probs))]),
+      init=_logit(start_probs),
       parameter='logit p',
       logits_fn=lambda th: truncated_log_pmf.binomial(
           float(n), logits=th[..., 0], high=n),
@@ -189,7 +199,7 @@ def _binomial(n=20, probs=.3, start_probs=.6):
 
 def _multinomial(n=3, probs=(.7, .2, .1)):
   d = len(probs)
-  probs_text = ', '.join(str(q).lstrip('0') for q in probs)
+  probs_text = ', '.join(_decimal(q) for q in probs)
   return Problem(
       name='multinomial',
       label=f'Multinomial({n}, [{probs_text}])',
@@ -206,9 +216,9 @@ def _multinomial(n=3, probs=(.7, .2, .1)):
 def _negative_binomial(total_count=3, probs=.4, start_probs=.6, high=30):
   return Problem(
       name='negative_binomial',
-      label=f'NegativeBinomial({total_count}, {str(probs).lstrip("0")})',
+      label=f'NegativeBinomial({total_count}, {_decimal(probs)})',
       outcomes=np.arange(high + 1.),
-      init=np.array([np.log(start_probs / (1. - start_probs))]),
+      init=_logit(start_probs),
       parameter='logit p (TFP convention, mean r p/(1-p))',
       logits_fn=lambda th: truncated_log_pmf.negative_binomial(
           float(total_count), logits=th[..., 0], high=high),

@@ -141,7 +141,7 @@ class Config(configs.with_defaults(
   def resolved(self):
     """A copy with `inference` filled in and the choices checked."""
     method = self.method
-    self.check_choices('prior', 'dataset')
+    self.check_choices('prior', 'dataset', 'encoder_init', 'rate_link')
     inference = method.posterior or self.inference or 'implicit'
     if self.finetune_epochs or self.finetune_estimator:
       self._check_finetune(method)
@@ -149,12 +149,6 @@ class Config(configs.with_defaults(
       raise ValueError('--lr_decay_rate must be in (0, 1] and '
                        f'--lr_decay_steps >= 1; got {self.lr_decay_rate}, '
                        f'{self.lr_decay_steps}.')
-    if self.encoder_init not in models.ENCODER_INITS:
-      raise ValueError(f'--encoder_init must be one of '
-                       f'{models.ENCODER_INITS}; got {self.encoder_init!r}.')
-    if self.rate_link not in models.RATE_LINKS:
-      raise ValueError(f'--rate_link must be one of {models.RATE_LINKS}; '
-                       f'got {self.rate_link!r}.')
     if self.rate_link != 'exp' and not (
         inference == 'explicit' and self.prior.startswith('poisson')):
       raise ValueError('--rate_link=softplus is for the explicit Poisson '
