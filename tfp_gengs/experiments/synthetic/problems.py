@@ -183,18 +183,35 @@ def _decimal(probs):
   return str(probs).lstrip('0')
 
 
-def _binomial(n=20, probs=.3, start_probs=.6):
+def _success_count_problem(family, total_count, probs, start_probs, high,
+                           parameter):
+  """The binomial or negative binomial problem: `logit p` is learned.
+
+  Outcomes `{0..high}`; the negative binomial's mass above `high` is put on
+  `high` (`tail_on`), the binomial's window (`high = n`) has no tail.
+  """
+  tfd_class, title = {
+      'binomial': (tfd.Binomial, 'Binomial'),
+      'negative_binomial': (tfd.NegativeBinomial, 'NegativeBinomial')}[family]
+  log_pmf = getattr(truncated_log_pmf, family)
   return Problem(
-      name='binomial',
-      label=f'Binomial({n}, {_decimal(probs)})',
-      outcomes=np.arange(n + 1.),
+      name=family,
+      label=f'{title}({total_count}, {_decimal(probs)})',
+      outcomes=np.arange(high + 1.),
       init=_logit(start_probs),
-      parameter='logit p',
-      logits_fn=lambda th: truncated_log_pmf.binomial(
-          float(n), logits=th[..., 0], high=n),
-      sample_fn=lambda k, seed: tfd.Binomial(
-          float(n), probs=probs).sample(k, seed=seed).numpy(),
-      natural_fn=_success_probability)
+      parameter=parameter,
+      logits_fn=lambda th: log_pmf(float(total_count), logits=th[..., 0],
+                                   high=high),
+      sample_fn=lambda k, seed: np.minimum(
+          tfd_class(float(total_count), probs=probs).sample(
+              k, seed=seed).numpy(), high),
+      natural_fn=_success_probability,
+      tail_on=None if family == 'binomial' else high)
+
+
+def _binomial(n=20, probs=.3, start_probs=.6):
+  return _success_count_problem('binomial', n, probs, start_probs, high=n,
+                                parameter='logit p')
 
 
 def _multinomial(n=3, probs=(.7, .2, .1)):
@@ -214,19 +231,9 @@ def _multinomial(n=3, probs=(.7, .2, .1)):
 
 
 def _negative_binomial(total_count=3, probs=.4, start_probs=.6, high=30):
-  return Problem(
-      name='negative_binomial',
-      label=f'NegativeBinomial({total_count}, {_decimal(probs)})',
-      outcomes=np.arange(high + 1.),
-      init=_logit(start_probs),
-      parameter='logit p (TFP convention, mean r p/(1-p))',
-      logits_fn=lambda th: truncated_log_pmf.negative_binomial(
-          float(total_count), logits=th[..., 0], high=high),
-      sample_fn=lambda k, seed: np.minimum(
-          tfd.NegativeBinomial(float(total_count), probs=probs).sample(
-              k, seed=seed).numpy(), high),
-      natural_fn=_success_probability,
-      tail_on=high)
+  return _success_count_problem(
+      'negative_binomial', total_count, probs, start_probs, high=high,
+      parameter='logit p (TFP convention, mean r p/(1-p))')
 
 
 def problems():
