@@ -1,6 +1,8 @@
 """The discrete-latent VAE study of the GenGS paper (§6.2, Table 1, Figure 4).
 
-Every latent dimension of a VAE on binarized MNIST or OMNIGLOT follows a
+Every latent dimension of a VAE on binarized MNIST (the static split, or
+`--dataset=mnist_dynamic`: grey MNIST binarized anew at every step) or
+OMNIGLOT follows a
 count prior (Poisson(2), Poisson(3), Geometric(.25), Geometric(.5),
 NegativeBinomial(3, .5), NegativeBinomial(5, .3)), truncated to a window;
 the encoder is trained with GenGS (explicit, implicit, straight-through;
