@@ -3,12 +3,9 @@
 from typing import Any, Optional
 
 import tensorflow.compat.v2 as tf
-from tensorflow_probability.python.internal import dtype_util
-from tensorflow_probability.python.internal import tensor_util
 
 from tfp_gengs.distributions import relaxed_discrete
 from tfp_gengs.distributions import truncated_discrete
-from tfp_gengs.internal import outcomes as outcomes_lib
 
 __all__ = ['RelaxedTruncatedDiscrete']
 
@@ -90,19 +87,10 @@ class RelaxedTruncatedDiscrete(relaxed_discrete.RelaxedDiscrete):
         (`temperature <= 0`, NaN logits, probs outside `[0, 1]`).
     """
     parameters = dict(locals())
-    if (logits is None) == (probs is None):
-      raise ValueError('Must pass exactly one of `logits` or `probs`.')
-    truncated_discrete.check_pi_static(logits, probs)
     with tf.name_scope(name) as name:
-      dtype = dtype_util.common_dtype([temperature, logits, probs],
-                                      dtype_hint=tf.float32)
-      self._logits = tensor_util.convert_nonref_to_tensor(
-          logits, dtype=dtype, name='logits')
-      self._probs = tensor_util.convert_nonref_to_tensor(
-          probs, dtype=dtype, name='probs')
-      outcomes = outcomes_lib.convert_outcomes(outcomes, dtype)
-      outcomes_lib.check_logits_width(self._logits, 'logits', outcomes)
-      outcomes_lib.check_logits_width(self._probs, 'probs', outcomes)
+      dtype, self._logits, self._probs, outcomes = (
+          truncated_discrete.convert_pi(outcomes, logits, probs,
+                                        dtype_of=(temperature,)))
       super().__init__(
           temperature=temperature, outcomes=outcomes,
           base_logits=self._logits, base_probs=self._probs, dtype=dtype,

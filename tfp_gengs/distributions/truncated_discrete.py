@@ -62,6 +62,38 @@ def check_pi_static(logits: Any, probs: Any) -> None:
                        f'got sums {np.asarray(total).tolist()!r}.')
 
 
+def convert_pi(outcomes: Any, logits: Any, probs: Any,
+               dtype_of: tuple = ()) -> tuple:
+  """`pi` (exactly one of `logits`, `probs`) and the outcomes, converted.
+
+  Checks what is known in Python (`check_pi_static`), converts `logits` and
+  `probs` to one float dtype (also common with the tensors `dtype_of`) and
+  the outcomes to it, and checks the width of `pi` against the outcomes.
+  Called inside the distribution's name scope.
+
+  Returns:
+    `(dtype, logits, probs, outcomes)`, the absent one of `logits`/`probs`
+    `None`.
+
+  Raises:
+    ValueError: both or none of `logits` and `probs`, or what
+      `check_pi_static`, `convert_outcomes` and `check_logits_width` raise.
+  """
+  if (logits is None) == (probs is None):
+    raise ValueError('Must pass exactly one of `logits` or `probs`.')
+  check_pi_static(logits, probs)
+  dtype = dtype_util.common_dtype([logits, probs, *dtype_of],
+                                  dtype_hint=tf.float32)
+  logits = tensor_util.convert_nonref_to_tensor(logits, dtype=dtype,
+                                                name='logits')
+  probs = tensor_util.convert_nonref_to_tensor(probs, dtype=dtype,
+                                               name='probs')
+  outcomes = outcomes_lib.convert_outcomes(outcomes, dtype)
+  outcomes_lib.check_logits_width(logits, 'logits', outcomes)
+  outcomes_lib.check_logits_width(probs, 'probs', outcomes)
+  return dtype, logits, probs, outcomes
+
+
 def pi_assertions(logits, probs, outcomes, is_init, validate_args) -> list:
   """Run-time checks of `pi`'s parameters shared by the finite distributions."""
   assertions = []
@@ -166,18 +198,9 @@ class TruncatedDiscrete(distribution.AutoCompositeTensorDistribution):
         known `logits` / `probs` are out of range.
     """
     parameters = dict(locals())
-    if (logits is None) == (probs is None):
-      raise ValueError('Must pass exactly one of `logits` or `probs`.')
-    check_pi_static(logits, probs)
     with tf.name_scope(name) as name:
-      dtype = dtype_util.common_dtype([logits, probs], dtype_hint=tf.float32)
-      self._logits = tensor_util.convert_nonref_to_tensor(
-          logits, dtype=dtype, name='logits')
-      self._probs = tensor_util.convert_nonref_to_tensor(
-          probs, dtype=dtype, name='probs')
-      self._outcomes = outcomes_lib.convert_outcomes(outcomes, dtype)
-      outcomes_lib.check_logits_width(self._logits, 'logits', self._outcomes)
-      outcomes_lib.check_logits_width(self._probs, 'probs', self._outcomes)
+      dtype, self._logits, self._probs, self._outcomes = convert_pi(
+          outcomes, logits, probs)
       super().__init__(
           dtype=dtype,
           reparameterization_type=reparameterization.NOT_REPARAMETERIZED,
