@@ -12,9 +12,11 @@ from tfp_gengs.experiments import vae
 from tfp_gengs.experiments.vae import input_pipeline
 from tfp_gengs.experiments.vae import models as vae_model
 from tfp_gengs.experiments.vae import train as vae_train
+import float_tolerance  # noqa: E402  (tests/float_tolerance.py)
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 
 TINY = vae_toy.TINY
+RESUME_RTOL = float_tolerance.RESUME_RTOL
 
 
 def _quiet(line):
@@ -52,9 +54,42 @@ def test_finetune_estimator_switches_the_layer_gradient(tmp_path, data):
                                                                   True]
 
 
+def test_finetune_with_an_estimator_trains_the_last_epochs_by_it(tmp_path,
+                                                                  data):
+  # GenGS (relaxed layer) for 2 epochs, then StoRB* (the layer's posterior,
+  # exact outcomes, an unbiased gradient) for the third.
+  config = vae.Config(output_dir=str(tmp_path / 'full'),
+                      estimator='gengs_implicit', finetune_estimator='StoRB*',
+                      finetune_epochs=1, **TINY)
+  assert [vae_train._method_of_epoch(config, e).name  # pylint: disable=protected-access
+          for e in range(3)] == ['gengs_implicit'] * 2 + ['StoRB*']
+  assert {vae_train._gradient_of_epoch(config, e)  # pylint: disable=protected-access
+          for e in range(3)} == {'relaxed'}
+  full = vae.run(config, data=data, log=_quiet)
+  assert [h['method'] for h in full['history']] == [
+      'gengs_implicit', 'gengs_implicit', 'StoRB*']
+  assert all(np.isfinite(h['train_loss']) for h in full['history'])
+  # Killed inside the fine-tuning epoch, a resumed run switches again and
+  # repeats the uninterrupted one.
+  part = dataclasses.replace(config, output_dir=str(tmp_path / 'part'),
+                             stop_after_steps=45)      # 20 steps per epoch
+  with pytest.raises(vae.Interrupted):
+    vae.run(part, data=data, log=_quiet)
+  resumed = vae.run(dataclasses.replace(part, stop_after_steps=0,
+                                        resume=True), data=data, log=_quiet)
+  assert [h['method'] for h in resumed['history']] == [
+      h['method'] for h in full['history']]
+  losses = [[h['train_loss'] for h in r['history']] for r in (resumed, full)]
+  np.testing.assert_allclose(losses[0][:2], losses[1][:2], rtol=RESUME_RTOL)
+  np.testing.assert_allclose(losses[0][2], losses[1][2],
+                             rtol=float_tolerance.DISCRETE_RESUME_RTOL)
+
+
 @pytest.mark.parametrize('changes,match', [
-    (dict(finetune_estimator='StoRB*', finetune_epochs=1),
-     '--finetune_estimator'),
+    (dict(finetune_estimator='REBAR', finetune_epochs=1),
+     '--finetune_estimator'),     # trains parts of its own
+    (dict(finetune_estimator='VIMCO', finetune_epochs=1),
+     '--finetune_estimator'),     # another objective (the k-sample bound)
     (dict(finetune_estimator='reinmax', finetune_epochs=0),
      '--finetune_epochs'),
     (dict(estimator='RF*', finetune_estimator='reinmax', finetune_epochs=1),

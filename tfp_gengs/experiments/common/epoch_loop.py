@@ -180,8 +180,9 @@ class EpochLoop:
       self._since = time.time()
       state['sessions'] = self._sessions_before + 1
       self.ckpt.save(epoch + 1, state)
-      writer.write(step, **{k: v for k, v in record.items()
-                            if k not in ('epoch', 'step')})
+      writer.write(step, **{k: v for k, v in record.items()   # numbers only
+                            if k not in ('epoch', 'step') and
+                            not isinstance(v, str)})
       self.log(f'{prefix} {text}  {train_seconds:.1f}+'
                f'{record["valid_seconds"]:.1f} s')
 

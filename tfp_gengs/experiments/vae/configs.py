@@ -90,8 +90,8 @@ class Config(configs.with_defaults(
     st_finetune_epochs: GenGS Ex./Im., EAT: train the last N epochs
       straight-through (hard forward values; 0: off).
     finetune_estimator: GenGS Ex./Im.: train the last --finetune_epochs
-      epochs with a hard-sample layer method (gengs_st, reinmax,
-      gumbel_rao).
+      epochs with a hard-sample method (gengs_st, reinmax, gumbel_rao, or
+      an estimator without learned parts: StoRB*, RF*, MuProp).
     finetune_epochs: Epochs of --finetune_estimator (0: off).
     lr_decay_rate: Multiply the learning rate by this every
       --lr_decay_steps steps (1: constant).
@@ -158,8 +158,8 @@ class Config(configs.with_defaults(
                                hidden=tuple(int(h) for h in self.hidden))
 
   def _check_finetune(self, method):
-    """`--finetune_estimator`: a hard-sample layer method after GenGS."""
-    targets = tuple(m.name for m in methods.METHODS.values() if m.hard)
+    """`--finetune_estimator`: a hard-sample method after GenGS."""
+    targets = tuple(m.name for m in methods.METHODS.values() if m.fine_tunes)
     if self.finetune_estimator not in targets:
       raise ValueError(f'--finetune_estimator must be one of {targets} '
                        f'(with --finetune_epochs > 0); got '

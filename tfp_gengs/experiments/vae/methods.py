@@ -17,12 +17,18 @@ A method is how the encoder is trained. Its row says all the study needs:
     reference, not a VAE);
   `'estimator'`: a baseline, `gengs.estimators.make(name)` on the layer's
     truncated posterior;
-* `paper`: whether the paper's Table 1 has its column.
+* `paper`: whether the paper's Table 1 has its column;
+* `learned`: an estimator that trains parts of its own (a control
+  variate: NVIL's baseline, REBAR's and RELAX's `eta` and temperature);
+* `objective`: what it estimates the gradient of: `'elbo'` (the
+  reconstruction term, the KL exact) or VIMCO's `'k_sample_bound'`.
 
 What follows from a row (`Method`'s properties): the relaxed pathwise
 methods may train their last epochs straight-through
 (`--st_finetune_epochs`); the relaxed GenGS layer methods may switch to a
-hard-sample layer method for their last epochs (`--finetune_estimator`).
+hard-sample method for their last epochs (`--finetune_estimator`): a
+hard-sample layer method, or an estimator of the ELBO without parts of its
+own (StoRB*, RF*, MuProp), so that the run's one optimizer carries over.
 
 Adding a method is adding its row to `METHODS` below, e.g. for a
 baseline of `gengs.estimators`:
@@ -51,6 +57,8 @@ class Method:
   gradient: str = 'relaxed'
   relaxation: str = 'gengs'
   paper: bool = False
+  learned: bool = False
+  objective: str = 'elbo'
 
   def __post_init__(self):
     if self.trains not in TRAINS:
@@ -68,6 +76,14 @@ class Method:
     return self.trains == 'layer' and self.gradient != 'relaxed'
 
   @property
+  def fine_tunes(self):
+    """May train the last epochs of a GenGS run (`--finetune_estimator`):
+    exact outcomes forward, and nothing of its own to optimise."""
+    if self.trains == 'estimator':
+      return not self.learned and self.objective == 'elbo'
+    return self.hard
+
+  @property
   def relaxed(self):
     """Trained pathwise on the relaxed sample (GenGS, EAT)."""
     return self.trains in ('layer', 'eat') and self.gradient == 'relaxed'
@@ -76,11 +92,12 @@ class Method:
 METHODS = {m.name: m for m in (
     # name, display, the posterior it fixes, how it trains (its gradient)
     Method('RF*', 'RF*', None, 'estimator', paper=True),
-    Method('NVIL', 'NVIL', None, 'estimator', paper=True),
+    Method('NVIL', 'NVIL', None, 'estimator', paper=True, learned=True),
     Method('MuProp', 'MuProp', None, 'estimator', paper=True),
-    Method('VIMCO', 'VIMCO(5)', None, 'estimator', paper=True),
-    Method('REBAR', 'REBAR', None, 'estimator', paper=True),
-    Method('RELAX', 'RELAX', None, 'estimator', paper=True),
+    Method('VIMCO', 'VIMCO(5)', None, 'estimator', paper=True,
+           objective='k_sample_bound'),
+    Method('REBAR', 'REBAR', None, 'estimator', paper=True, learned=True),
+    Method('RELAX', 'RELAX', None, 'estimator', paper=True, learned=True),
     Method('StoRB*', 'StoRB*', None, 'estimator', paper=True),
     Method('gengs_explicit', 'GenGS (Ex.)', 'explicit', 'layer', paper=True),
     Method('gengs_implicit', 'GenGS (Im.)', 'implicit', 'layer', paper=True),

@@ -172,6 +172,24 @@ class Trainer:
     """Traces the step anew (after a Python-level change of the model)."""
     self._step = tf.function(self._distributed_step)
 
+  def switch_objective(self, objective, x):
+    """Trains on `objective` from the next step (a fine-tuning switch).
+
+    The optimizer carries over, so `objective` may not bring variables of
+    its own (its estimator's lazy state is built on `x` and reset, as in
+    `build`).
+
+    Raises:
+      ValueError: `objective` has trainable variables of its own.
+    """
+    self.objective = objective
+    self._build_objective(x)
+    if objective.aux_variables:
+      raise ValueError('A fine-tuning objective may not train variables of '
+                       'its own (the run\'s optimizer is already built); got '
+                       f'{[v.name for v in objective.aux_variables]}.')
+    self.retrace()
+
   def _replica_step(self, x, seed, kl_weight):
     context = tf.distribute.get_replica_context()
     replicas = context.num_replicas_in_sync
@@ -209,6 +227,12 @@ class Trainer:
     any running statistics the call changed); then the optimizers are built
     for its variables, all outside `tf.function`.
     """
+    self._build_objective(x)
+    with self.strategy.scope():
+      self.optimizer.build(self.variables + self.objective.aux_variables)
+
+  def _build_objective(self, x):
+    """One call of the objective on `x`, then its estimator's `reset()`."""
     with self.strategy.scope():
       # In replica context: estimators differentiate their own variables.
       self.strategy.run(self.objective.loss,
@@ -216,17 +240,35 @@ class Trainer:
       estimator = getattr(self.objective, 'estimator', None)
       if estimator is not None and hasattr(estimator, 'reset'):
         estimator.reset()
-      self.optimizer.build(self.variables + self.objective.aux_variables)
+
+
+def _method_of_epoch(config, epoch):
+  """The method row that trains `epoch` (0-based): `--estimator`, or
+  `--finetune_estimator` in the last `--finetune_epochs`."""
+  if config.finetune_epochs and epoch >= config.epochs - config.finetune_epochs:
+    return methods.get(config.finetune_estimator)
+  return config.method
 
 
 def _gradient_of_epoch(config, epoch):
   """The latent layer's `gradient` in `epoch` (0-based)."""
-  if config.finetune_epochs and epoch >= config.epochs - config.finetune_epochs:
-    return methods.get(config.finetune_estimator).gradient
-  method = config.method
+  method = _method_of_epoch(config, epoch)
+  if method.trains == 'estimator':   # the layer gives only the posterior
+    method = config.method
   if method.relaxed and epoch >= config.epochs - config.st_finetune_epochs:
     return 'straight_through'
   return method.gradient
+
+
+def _objective(vae, method, config):
+  """The training objective of `method` (a row of `methods.METHODS`)."""
+  if method.pathwise:
+    return GenGSObjective(vae, deterministic=method.trains == 'bottleneck')
+  estimator = make_estimator(
+      method.name, seed=config.seed, temperature=config.tau_initial,
+      rf_samples=config.rf_samples, vimco_samples=config.vimco_samples)
+  return EstimatorObjective(
+      vae, estimator, k_sample_bound=method.objective == 'k_sample_bound')
 
 
 def _distribute_batch(strategy, batch):
@@ -261,16 +303,7 @@ def _build(config, train, strategy):
         seed=config.seed, data_dim=train.shape[1],
         pixel_mean=train.mean(0), encoder_init=config.encoder_init,
         rate_link=config.rate_link, relaxation=method.relaxation)
-    estimator = None
-    if method.pathwise:
-      objective = GenGSObjective(
-          vae, deterministic=method.trains == 'bottleneck')
-    else:
-      estimator = make_estimator(
-          config.estimator, seed=config.seed, temperature=config.tau_initial,
-          rf_samples=config.rf_samples, vimco_samples=config.vimco_samples)
-      objective = EstimatorObjective(
-          vae, estimator, k_sample_bound=config.estimator == 'VIMCO')
+    objective = _objective(vae, method, config)
     learning_rate = config.learning_rate
     if config.lr_decay_rate < 1.:   # x rate every `lr_decay_steps` steps
       learning_rate = keras.optimizers.schedules.ExponentialDecay(
@@ -281,8 +314,8 @@ def _build(config, train, strategy):
   per_replica = config.batch_size // strategy.num_replicas_in_sync
   trainer.build(tf.constant(train[:per_replica]))
   trackables = dict(model=vae.model, optimizer=optimizer)
-  if estimator is not None:
-    trackables['estimator'] = estimator
+  if not method.pathwise:
+    trackables['estimator'] = objective.estimator
   return vae, window, trainer, trackables
 
 
@@ -307,6 +340,7 @@ class Trial(runner.Trial):
     self.test = np.asarray(test, np.float32)
     self.vae, self.window, self.trainer, self.trackables = _build(
         config, train, strategy)
+    self.method = config.method   # the method training the current epoch
     self.model = self.vae.model
     self.latent_layers = [self.vae.latent]
     self.label = (f'{config.dataset} {self.window["prior"]} '
@@ -326,6 +360,16 @@ class Trial(runner.Trial):
       self.trainer.retrace()
       self.log(f'Epoch {epoch + 1}: gradient {latent.gradient!r} from here '
                'on.')
+    method = _method_of_epoch(self.config, epoch)
+    if method.name != self.method.name:
+      self.method = method
+      per_replica = (self.config.batch_size //
+                     self.strategy.num_replicas_in_sync)
+      self.trainer.switch_objective(
+          _objective(self.vae, method, self.config),
+          tf.constant(self.train[:per_replica]))
+      self.log(f'Epoch {epoch + 1}: trained by {method.display} from here '
+               'on.')
 
   def train_step(self, batch, seed, kl_weight):
     if self.config.dataset in input_pipeline.DYNAMIC_DATASETS:
@@ -343,6 +387,7 @@ class Trial(runner.Trial):
         train_loss=train_means['loss'], aux_loss=train_means['aux'],
         temperature=tau, kl_weight=kl_weight,
         straight_through=self.vae.latent.straight_through,
+        method=self.method.name,
         valid_neg_elbo_relaxed=float(v['neg_elbo_relaxed'].mean()),
         valid_neg_elbo_hard=float(v['neg_elbo_hard'].mean()),
         valid_kl=float(v['kl'].mean()),
