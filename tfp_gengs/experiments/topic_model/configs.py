@@ -42,8 +42,12 @@ INFERENCES = ('explicit', 'implicit')
 DECODER_BIASES = ('unigram', 'zeros')
 
 
-# Sample gradients `--finetune_gradient` may switch the latent layers to.
-FINETUNE_GRADIENTS = ('', 'straight_through', 'reinmax', 'gumbel_rao')
+# What `--finetune_gradient` may switch to: a hard-sample gradient of the
+# latent layers, or an estimator without parts of its own on the exact
+# posterior (NVPDEF).
+FINETUNE_ESTIMATORS = ('StoRB*',)
+FINETUNE_GRADIENTS = ('', 'straight_through', 'reinmax',
+                      'gumbel_rao') + FINETUNE_ESTIMATORS
 
 
 @dataclasses.dataclass
@@ -74,7 +78,8 @@ class Config(configs.with_defaults(
     straight_through: Train NVPDEF with straight-through samples.
     finetune_gradient: NVPDEF: train the last --finetune_epochs epochs with
       this sample gradient of the latent layers (straight_through, reinmax,
-      gumbel_rao: exact counts forward).
+      gumbel_rao: exact counts forward), or with the StoRB* estimator on
+      the exact posterior (one-layer NVPDEF).
     finetune_epochs: Epochs of --finetune_gradient (0: off).
     train_documents: Use the first N training documents (0: all).
     test_documents: Evaluate the first N test documents (0: all).
@@ -111,6 +116,11 @@ class Config(configs.with_defaults(
                        f'{self.finetune_gradient!r}, {self.finetune_epochs}.')
     if self.finetune_gradient and not row.gengs:
       raise ValueError(f'--finetune_gradient needs a GenGS model; got '
+                       f'--model={self.model}.')
+    if (self.finetune_gradient in FINETUNE_ESTIMATORS and
+        self.model != 'nvpdef'):
+      raise ValueError(f'--finetune_gradient={self.finetune_gradient} (an '
+                       'estimator) is for the one-layer NVPDEF; got '
                        f'--model={self.model}.')
     return dataclasses.replace(
         self, inference=self.inference if row.gengs else None,

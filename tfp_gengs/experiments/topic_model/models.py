@@ -60,6 +60,7 @@ import tfp_gengs
 from tfp_gengs import layers as gengs_layers
 from tfp_gengs.distributions import kullback_leibler
 from tfp_gengs.distributions import truncated_log_pmf
+from tfp_gengs.experiments.common import estimator_objective
 
 __all__ = ['MODELS', 'Model', 'TopicModel', 'NVPDEF', 'StackedNVPDEF',
            'NVDM', 'poisson_window', 'log_softplus', 'word_log_frequencies',
@@ -220,6 +221,23 @@ class NVPDEF(TopicModel):
   def posteriors(self, x):
     """`{name: TruncatedDiscrete}` posteriors of `x`, batch `[B, d]`."""
     return dict(latent=self.latent.posterior(self.head(self.encoder(x))))
+
+  def estimator_loss(self, estimator, x, seed, kl_weight):
+    """`(objective, reported)` of one batch trained by `estimator`.
+
+    The exact posterior `q` (no relaxation: every latent an outcome) and a
+    `gengs.estimators` estimator of `grad E_q[-log p(x | z)]` with the
+    exact KL (`common.estimator_objective`); `estimator` may not have parts
+    of its own to train.
+    """
+    q = self.latent.posterior(self.head(self.encoder(x, training=True)))
+    kl = tf.reduce_sum(kullback_leibler.categorical_kl(
+        q.logits_parameter(), self.latent.prior().logits_parameter()),
+                       axis=-1)
+    objective, reported, _ = estimator_objective.elbo_loss(
+        estimator, q, lambda z: self.negative_log_likelihood(x, z), kl,
+        seed, kl_weight, context=x)
+    return objective, reported
 
   def neg_elbo(self, x, temperature, num_samples, seed, keep_samples=False):
     """`{'relaxed', 'hard'}: [S, B]` one-sample `-ELBO` estimates.

@@ -8,12 +8,15 @@ NVDM); the test evaluation is `evaluation.evaluate`.
 """
 
 import dataclasses
+import functools
 
 import keras
 import tensorflow.compat.v2 as tf
 
+from tfp_gengs import estimators
 from tfp_gengs.experiments.common import epoch_loop
 from tfp_gengs.experiments.common import runner
+from tfp_gengs.experiments.topic_model import configs
 from tfp_gengs.experiments.topic_model import evaluation
 from tfp_gengs.experiments.topic_model import models
 
@@ -35,19 +38,23 @@ class TrainStep:
   Args:
     model: a `models.TopicModel`.
     optimizer: a built Keras optimizer of `model.network_variables`.
+    loss: `(x, seed, kl_weight) -> (objective, reported)`; default
+      `model.loss`.
   """
 
-  def __init__(self, model, optimizer):
+  def __init__(self, model, optimizer, loss=None):
     self.model = model
     self.optimizer = optimizer
+    self.loss = loss or model.loss
     self.variables = model.network_variables
     self._step = tf.function(self._traced)
 
   def _traced(self, x, seed, kl_weight):
     with tf.GradientTape() as tape:
-      objective, reported = self.model.loss(x, seed, kl_weight)
+      objective, reported = self.loss(x, seed, kl_weight)
     grads = tape.gradient(objective, self.variables)
-    self.optimizer.apply_gradients(zip(grads, self.variables))
+    self.optimizer.apply_gradients(
+        [(g, v) for g, v in zip(grads, self.variables) if g is not None])
     return reported
 
   def __call__(self, x, seed, kl_weight):
@@ -90,6 +97,7 @@ class Trial(runner.Trial):
     optimizer = keras.optimizers.Adam(config.learning_rate)
     optimizer.build(self.network.network_variables)
     self.step = TrainStep(self.network, optimizer)
+    self.finetuning = False      # switched to --finetune_gradient
     self.model = self.network.model
     self.trackables = dict(model=self.model, optimizer=optimizer)
     self.window = list(window)
@@ -105,11 +113,21 @@ class Trial(runner.Trial):
                 else '.'))
 
   def start_epoch(self, epoch):
-    """`--finetune_gradient`: its last epochs train on exact counts."""
+    """`--finetune_gradient`: its last epochs train on exact counts
+    (a hard-sample gradient of the layers, or an estimator)."""
     config = self.config
-    if (config.finetune_epochs and
-        epoch >= config.epochs - config.finetune_epochs and
-        self.latent_layers[0].gradient != config.finetune_gradient):
+    if not (config.finetune_epochs and
+            epoch >= config.epochs - config.finetune_epochs) or (
+                self.finetuning):
+      return
+    self.finetuning = True
+    if config.finetune_gradient in configs.FINETUNE_ESTIMATORS:
+      estimator = estimators.make(config.finetune_gradient, latent_ndims=1,
+                                  seed=config.seed)
+      self.step = TrainStep(self.network, self.step.optimizer,
+                            loss=functools.partial(
+                                self.network.estimator_loss, estimator))
+    else:
       for layer in self.latent_layers:
         layer.gradient = config.finetune_gradient
       self.step = TrainStep(self.network, self.step.optimizer)  # retrace

@@ -11,14 +11,9 @@ GenGS (relaxed, straight-through):  mean_B -log p(x | z~) + beta KL(q || p),
 deterministic bottleneck:           the same with z = E_q[z] (no noise): a
     timing reference, not a VAE.
 score-function baselines:           mean_B surrogate + beta KL_s + aux,
-    surrogate from `gengs.estimators` with f(z) = -log p(x | z) (its
-    gradient estimates grad E_q[f] for the encoder and the decoder),
-    the KL exact and differentiated, aux the control variate's own loss.
-    KL_s = s KL + (1 - s) stop(KL) has the KL's value and `s` times its
-    gradient, `s` the estimator's `gradient_scale` (1 except NVIL): NVIL
-    normalises its learning signal, which in Mnih & Gregor's NVIL holds the
-    KL too; scaling only the reconstruction part would let the KL's full
-    gradient swamp it (the posterior collapses to the prior).
+    surrogate from `gengs.estimators` with f(z) = -log p(x | z), the KL
+    exact (`common.estimator_objective`: KL_s scales the KL's gradient by
+    the estimator's `gradient_scale`, NVIL's normalisation).
 VIMCO(k):                           the k-sample bound, f = -log w,
     log w = log p(x | z) + log p(z) - log q(z | x), estimator objective
     'logmeanexp' (no separate KL: it is inside w).
@@ -37,6 +32,7 @@ import tensorflow.compat.v2 as tf
 
 from tfp_gengs import estimators
 from tfp_gengs.experiments.common import epoch_loop
+from tfp_gengs.experiments.common import estimator_objective
 from tfp_gengs.experiments.common import runner
 from tfp_gengs.experiments.vae import evaluation
 from tfp_gengs.experiments.vae import input_pipeline
@@ -110,17 +106,12 @@ class EstimatorObjective:
       result = self.estimator(q, loss_fn, seed, context=x)
       objective = tf.reduce_mean(result.surrogate)
       reported = tf.reduce_mean(result.loss)
-    else:
-      result = self.estimator(
-          q, lambda z: vae.negative_log_likelihood(x, z, training=True),
-          seed, context=x)
-      kl = tf.reduce_mean(tf.reduce_sum(vae.kl(q), axis=-1))
-      scale = result.gradient_scale
-      scaled_kl = scale * kl + (1. - scale) * tf.stop_gradient(kl)
-      objective = tf.reduce_mean(result.surrogate) + kl_weight * scaled_kl
-      reported = tf.reduce_mean(result.loss) + kl
-    aux = tf.convert_to_tensor(result.aux_loss)
-    return objective + aux, reported, aux
+      aux = tf.convert_to_tensor(result.aux_loss)
+      return objective + aux, reported, aux
+    return estimator_objective.elbo_loss(
+        self.estimator, q,
+        lambda z: vae.negative_log_likelihood(x, z, training=True),
+        tf.reduce_sum(vae.kl(q), axis=-1), seed, kl_weight, context=x)
 
 
 def make_estimator(name, seed, temperature, rf_samples, vimco_samples):
