@@ -95,6 +95,8 @@ def test_finetune_with_an_estimator_trains_the_last_epochs_by_it(tmp_path,
     (dict(estimator='RF*', finetune_estimator='reinmax', finetune_epochs=1),
      'fine-tunes a GenGS run'),
     (dict(lr_decay_rate=0.), '--lr_decay_rate'),
+    (dict(weight_decay=-1e-4), '--weight_decay'),
+    (dict(weight_decay=float('nan')), '--weight_decay'),
     (dict(encoder_init='ones'), '--encoder_init'),
     (dict(rate_link='softplus'), 'explicit Poisson posterior'),
     (dict(rate_link='softplus', inference='explicit', estimator='gengs_st',
@@ -117,6 +119,22 @@ def test_learning_rate_decays_in_steps(tmp_path, data):
   np.testing.assert_allclose(
       [float(schedule(s)) for s in (0, 9, 10, 25)],
       [1e-2, 1e-2, 5e-3, 2.5e-3], rtol=1e-6)
+
+
+def test_weight_decay_shrinks_every_weight_by_lr_times_decay(data):
+  # With a zero gradient Adam's step is 0, so one AdamW step leaves
+  # w (1 - lr wd) exactly; weight_decay=0 keeps plain Adam (w unchanged).
+  for weight_decay, factor in ((0.5, 1. - 1e-2 * 0.5), (0., 1.)):
+    config = vae.Config(estimator='gengs_implicit', weight_decay=weight_decay,
+                        **dict(TINY, epochs=1))
+    _, _, trainer, trackables = vae_train._build(  # pylint: disable=protected-access
+        config.resolved(), data[0], tf.distribute.get_strategy())
+    variables = trainer.variables
+    before = [v.numpy() for v in variables]
+    trackables['optimizer'].apply_gradients(
+        [(tf.zeros_like(v), v) for v in variables])
+    for b, v in zip(before, variables):
+      np.testing.assert_allclose(v.numpy(), b * factor, rtol=1e-6)
 
 
 @pytest.mark.parametrize('inference,rate_link', [

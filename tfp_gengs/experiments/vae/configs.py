@@ -33,7 +33,8 @@ Chosen here; each is a flag and is written beside the numbers:
 * Straight-through fine-tuning (`--st_finetune_epochs`, off by default):
   GenGS Ex./Im. train their last epochs on hard forward values.
 * Optimiser: Adam, learning rate 1e-3 (one Adam also for the estimators'
-  control variates: NVIL's baseline, REBAR's eta and tau, RELAX's network),
+  control variates: NVIL's baseline, REBAR's eta and tau, RELAX's network;
+  `--weight_decay` for AdamW, off by default),
   batch 100, 300 epochs; KL weight 1 (`--kl_warmup_epochs` for a linear
   warm-up, off by default).
 * Baselines: RF* with 2 samples, VIMCO with 5 samples on the 5-sample bound,
@@ -96,6 +97,9 @@ class Config(configs.with_defaults(
     lr_decay_rate: Multiply the learning rate by this every
       --lr_decay_steps steps (1: constant).
     lr_decay_steps: Steps between learning-rate decays.
+    weight_decay: Decoupled weight decay (AdamW): every step multiplies
+      each trained weight (network and control variates) by
+      1 - learning_rate * weight_decay (0: Adam).
     encoder_init: Encoder output bias: zeros, or the prior (q starts at the
       prior).
     rate_link: Explicit Poisson posterior: rate = exp(h) or softplus(h).
@@ -123,6 +127,7 @@ class Config(configs.with_defaults(
   finetune_epochs: int = 0
   lr_decay_rate: float = 1.
   lr_decay_steps: int = 1000
+  weight_decay: float = 0.
   encoder_init: str = configs.choice('zeros', models.ENCODER_INITS)
   rate_link: str = configs.choice('exp', models.RATE_LINKS)
   rf_samples: int = 2
@@ -149,6 +154,9 @@ class Config(configs.with_defaults(
       raise ValueError('--lr_decay_rate must be in (0, 1] and '
                        f'--lr_decay_steps >= 1; got {self.lr_decay_rate}, '
                        f'{self.lr_decay_steps}.')
+    if not 0. <= self.weight_decay < float('inf'):
+      raise ValueError('--weight_decay must be finite and >= 0; got '
+                       f'{self.weight_decay}.')
     if self.rate_link != 'exp' and not (
         inference == 'explicit' and self.prior.startswith('poisson')):
       raise ValueError('--rate_link=softplus is for the explicit Poisson '

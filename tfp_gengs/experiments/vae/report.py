@@ -114,7 +114,9 @@ def explained(config, window, data_dim):
       ('temperature', f'max({c.tau_min:g}, {c.tau_initial:g}·exp(-'
        f'{c.tau_rate:g}·step)), every {c.tau_update_every} step(s)',
        'not stated; Jang et al. schedule'),
-      ('optimiser', f'Adam lr {c.learning_rate:g}, batch {c.batch_size}, '
+      ('optimiser', ('AdamW (weight decay %g)' % c.weight_decay
+                     if c.weight_decay else 'Adam') +
+       f' lr {c.learning_rate:g}, batch {c.batch_size}, '
        f'{c.epochs} epochs; the same Adam trains the control variates',
        'not stated'),
       ('KL weight', 'warm-up over %d epochs' % c.kl_warmup_epochs

@@ -300,7 +300,11 @@ def _build(config, train, strategy):
       learning_rate = keras.optimizers.schedules.ExponentialDecay(
           learning_rate, config.lr_decay_steps, config.lr_decay_rate,
           staircase=True)
-    optimizer = keras.optimizers.Adam(learning_rate)
+    if config.weight_decay:   # decoupled: w <- w (1 - lr wd), then Adam
+      optimizer = keras.optimizers.AdamW(learning_rate,
+                                         weight_decay=config.weight_decay)
+    else:
+      optimizer = keras.optimizers.Adam(learning_rate)
   trainer = Trainer(objective, vae.network_variables, optimizer, strategy)
   per_replica = config.batch_size // strategy.num_replicas_in_sync
   trainer.build(tf.constant(train[:per_replica]))
