@@ -38,6 +38,7 @@ from tfp_gengs.experiments.common import distribute
 from tfp_gengs.experiments.common import epoch_loop
 from tfp_gengs.experiments.vae import configs
 from tfp_gengs.experiments.vae import input_pipeline
+from tfp_gengs.experiments.vae import report
 from tfp_gengs.experiments.vae import train
 
 __all__ = ['SPLITS', 'gap_table', 'reload', 'split_scores']
@@ -122,7 +123,13 @@ def split_scores(trial, examples=0):
 
 
 def gap_table(rows):
-  """Markdown table of `[(run name, results, split_scores)]`."""
+  """Markdown table of `[(run name, results, split_scores)]`.
+
+  Each run is named by its folder, its label (dataset, prior, method,
+  seed) and its protocol (`report.protocol`: epochs, temperature, every
+  setting that is not the study's default).
+  """
+  defaults = dataclasses.asdict(configs.Config())
   lines = [
       '| run | selected epoch | images per split | train relaxed | train '
       'hard | valid hard | test relaxed | test hard | gap (test - train, '
@@ -134,7 +141,9 @@ def gap_table(rows):
       return f'{mean:.2f} ± {se:.2f}'
     gap = s['test']['neg_elbo_hard'][0] - s['train']['neg_elbo_hard'][0]
     lines.append(
-        f'| `{name}` | {results["best_epoch"]}/'
+        f'| `{name}`: {results["label"]}, '
+        f'{report.protocol(results["settings"], defaults)} | '
+        f'{results["best_epoch"]}/'
         f'{results["settings"]["epochs"]} | {s["test"]["examples"]} | '
         f'{cell("train", "neg_elbo_relaxed")} | '
         f'{cell("train", "neg_elbo_hard")} | {cell("valid", "neg_elbo_hard")} '
