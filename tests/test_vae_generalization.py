@@ -1,6 +1,9 @@
 """`experiments.vae.generalization`: a finished run reloaded and scored on
 each split repeats the run's own test numbers."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -70,3 +73,28 @@ def test_examples_takes_the_first_images_and_the_table_has_the_gap(
 def test_unfinished_run_is_a_clear_error(tmp_path):
   with pytest.raises(FileNotFoundError, match='run_dir.*results.json'):
     generalization.reload(str(tmp_path))
+
+
+def test_command_line_writes_the_table_with_its_command(tmp_path):
+  # A run of --dataset=npz reads its data back from --data_path.
+  train, valid, test = vae_toy.toy_data()
+  npz = tmp_path / 'toy.npz'
+  np.savez(npz, train=train, valid=valid, test=test)
+  run_dir = tmp_path / 'run'
+  config = vae.Config(output_dir=str(run_dir), estimator='gengs_implicit',
+                      **dict(vae_toy.TINY, data_path=str(npz)))
+  results = vae.run(config, log=_quiet)
+  out = tmp_path / 'gap.md'
+  done = subprocess.run(
+      [sys.executable, '-m', 'tfp_gengs.experiments.vae.generalization',
+       f'--runs={run_dir}', '--examples=20', f'--output={out}'],
+      capture_output=True, text=True, timeout=600, check=False)
+  assert done.returncode == 0, done.stderr[-2000:]
+  text = out.read_text()
+  assert (f'--runs={run_dir} --examples=20' in text and
+          '`run`: ' in text and results['label'] in text), text
+  bad = subprocess.run(
+      [sys.executable, '-m', 'tfp_gengs.experiments.vae.generalization',
+       f'--runs={run_dir}', '--examples=-1'],
+      capture_output=True, text=True, timeout=600, check=False)
+  assert bad.returncode != 0 and '--examples' in bad.stderr

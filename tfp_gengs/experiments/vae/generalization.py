@@ -176,8 +176,15 @@ def main(argv):
   table = gap_table(rows)
   print(table)
   if FLAGS.output:
+    command = ('python -m tfp_gengs.experiments.vae.generalization '
+               f'--runs={",".join(FLAGS.runs)} --examples={FLAGS.examples}')
     with open(FLAGS.output, 'w', encoding='utf-8') as f:
-      f.write(table)
+      f.write(f'# Generalization gap of finished VAE runs\n\n'
+              f'Hard and relaxed test-protocol -ELBOs (nats, mean ± '
+              f'standard error over the images) of each run\'s selected '
+              f'model on the first {FLAGS.examples or "all"} images of each '
+              f'split, from\n\n```\n{command}\n```\n\n'
+              f'(data folder: each run\'s, `$TFP_GENGS_DATA`).\n\n{table}')
     print(f'wrote {FLAGS.output}')
 
 
