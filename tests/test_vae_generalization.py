@@ -1,6 +1,7 @@
 """`experiments.vae.generalization`: a finished run reloaded and scored on
 each split repeats the run's own test numbers."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -9,7 +10,9 @@ import pytest
 
 from tfp_gengs.experiments import vae
 from tfp_gengs.experiments.common import distribute
+from tfp_gengs.experiments.common import epoch_loop
 from tfp_gengs.experiments.vae import generalization
+from tfp_gengs.experiments.vae import input_pipeline
 from tfp_gengs.experiments.vae import train as vae_train
 import vae_toy  # noqa: E402  (tests/vae_toy.py)
 
@@ -98,3 +101,24 @@ def test_command_line_writes_the_table_with_its_command(tmp_path):
        f'--runs={run_dir}', '--examples=-1'],
       capture_output=True, text=True, timeout=600, check=False)
   assert bad.returncode != 0 and '--examples' in bad.stderr
+
+
+def test_dynamic_runs_score_training_images_binarized_once(finished_run):
+  # A --dataset=mnist_dynamic run keeps grey training images; they are
+  # scored as one fixed Bernoulli draw (the test seed's), i.e. exactly as
+  # a static run holding that draw.
+  run_dir, data, _ = finished_run
+  grey = np.random.default_rng(3).random(data[0].shape).astype(np.float32)
+  dynamic, _ = generalization.reload(run_dir, data=data)
+  dynamic.config = dataclasses.replace(dynamic.config,
+                                       dataset='mnist_dynamic')
+  dynamic.train = grey
+  static, _ = generalization.reload(run_dir, data=data)
+  seed = epoch_loop.seed(epoch_loop.TEST, static.config.seed, 0)
+  static.train = input_pipeline.binarize_batch(grey, seed)
+  got = generalization.split_scores(dynamic)['train']['neg_elbo_hard']
+  want = generalization.split_scores(static)['train']['neg_elbo_hard']
+  np.testing.assert_allclose(got, want, rtol=1e-6)
+  static.train = grey    # control: grey images scored as they are differ
+  assert generalization.split_scores(static)['train']['neg_elbo_hard'][
+      0] != pytest.approx(want[0], rel=1e-3)

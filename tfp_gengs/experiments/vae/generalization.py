@@ -78,9 +78,9 @@ def reload(run_dir, data=None, data_dir=None):
                              if k in fields})
   if data_dir is not None:
     config = dataclasses.replace(config, data_dir=data_dir)
-  elif config.data_dir and config.data_dir.startswith('$'):
-    config = dataclasses.replace(
-        config, data_dir=os.path.expandvars(config.data_dir))
+  elif config.data_dir == f'${data_folder.ENV}':
+    # Recorded as `$TFP_GENGS_DATA`: the loaders' default order reads it.
+    config = dataclasses.replace(config, data_dir=None)
   config = config.resolved()
   if data is None:
     data = input_pipeline.load_data(config)
