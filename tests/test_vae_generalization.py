@@ -118,7 +118,7 @@ def test_dynamic_runs_score_training_images_binarized_once(finished_run):
   static.train = input_pipeline.binarize_batch(grey, seed)
   got = generalization.split_scores(dynamic)['train']['neg_elbo_hard']
   want = generalization.split_scores(static)['train']['neg_elbo_hard']
-  np.testing.assert_allclose(got, want, rtol=1e-6)
+  np.testing.assert_allclose(got, want, rtol=1e-5)
   static.train = grey    # control: grey images scored as they are differ
   assert generalization.split_scores(static)['train']['neg_elbo_hard'][
       0] != pytest.approx(want[0], rel=1e-3)
