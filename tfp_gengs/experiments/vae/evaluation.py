@@ -45,6 +45,7 @@ from tfp_gengs.experiments.common import runner
 from tfp_gengs.experiments.vae import report
 
 __all__ = ['COLLAPSE_THRESHOLD', 'Evaluator', 'evaluate', 'layer_latents',
+           'mean_and_se', 'test_seed',
            'sample_latents']
 
 COLLAPSE_THRESHOLD = 0.01   # nats of mean KL: a collapsed dimension
@@ -161,14 +162,16 @@ class Evaluator:
             self.vae.reconstruction(relaxed[0]).numpy())
 
 
-def _mean_se(values):
+def mean_and_se(values):
+  """`[mean, standard error]` of per-example values (`None` for one)."""
   values = np.asarray(values, np.float64)
   return [float(values.mean()),
           float(values.std(ddof=1) / np.sqrt(len(values)))
           if len(values) > 1 else None]
 
 
-def _test_seed(config, index):
+def test_seed(config, index):
+  """The seed of the test evaluation's part `index` of a run."""
   return epoch_loop.seed(epoch_loop.TEST, config.seed, index)
 
 
@@ -187,10 +190,10 @@ def evaluate(trial, out, tau, state):
   config, vae, evaluator, test = (trial.config, trial.vae, trial.evaluator,
                                   trial.test)
   test_start = time.time()
-  t = evaluator.elbo(test, tau, config.eval_samples, _test_seed(config, 0))
+  t = evaluator.elbo(test, tau, config.eval_samples, test_seed(config, 0))
   iw_x = test[:config.iw_examples] if config.iw_examples else test
   iw = evaluator.importance_weighted(iw_x, config.iw_samples,
-                                     _test_seed(config, 1))
+                                     test_seed(config, 1))
   test_seconds = time.time() - test_start
   outcomes = np.asarray(vae.latent.outcomes)
   hard = t['hard_sample']                                   # [N, d]
@@ -206,7 +209,7 @@ def evaluate(trial, out, tau, state):
               len(index)) for j in busiest]
   k = config.figure_examples
   recon_hard, recon_relaxed = evaluator.reconstructions(
-      test[:k], tau, _test_seed(config, 2))
+      test[:k], tau, test_seed(config, 2))
   figures = report.figures(
       out, state['history'], trial.label, test[:k],
       [('hard z', recon_hard), (f'relaxed z (tau {tau:.2g})', recon_relaxed)],
@@ -220,15 +223,15 @@ def evaluate(trial, out, tau, state):
       best_epoch=state['best_epoch'],
       test=dict(
           temperature=tau,
-          neg_elbo_relaxed=_mean_se(t['neg_elbo_relaxed']),
-          neg_elbo_hard=_mean_se(t['neg_elbo_hard']),
-          neg_log_likelihood_iw=_mean_se(-iw),
+          neg_elbo_relaxed=mean_and_se(t['neg_elbo_relaxed']),
+          neg_elbo_hard=mean_and_se(t['neg_elbo_hard']),
+          neg_log_likelihood_iw=mean_and_se(-iw),
           iw_examples=len(iw_x),
           # (b) on the IWAE's examples, the number (c) must not exceed.
-          neg_elbo_hard_iw_examples=_mean_se(t['neg_elbo_hard'][:len(iw_x)]),
-          kl=_mean_se(t['kl']),
-          nll_hard=_mean_se(t['nll_hard']),
-          nll_relaxed=_mean_se(t['nll_relaxed']),
+          neg_elbo_hard_iw_examples=mean_and_se(t['neg_elbo_hard'][:len(iw_x)]),
+          kl=mean_and_se(t['kl']),
+          nll_hard=mean_and_se(t['nll_hard']),
+          nll_relaxed=mean_and_se(t['nll_relaxed']),
           kl_per_dim=kl_per_dim,
           collapse_threshold=COLLAPSE_THRESHOLD,
           collapsed_dims=int(np.sum(kl_per_dim < COLLAPSE_THRESHOLD)),

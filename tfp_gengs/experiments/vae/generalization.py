@@ -30,13 +30,12 @@ import os
 
 from absl import app
 from absl import flags
-import numpy as np
 import tensorflow as tf
 
 from tfp_gengs.experiments.common import data_folder
 from tfp_gengs.experiments.common import distribute
-from tfp_gengs.experiments.common import epoch_loop
 from tfp_gengs.experiments.vae import configs
+from tfp_gengs.experiments.vae import evaluation
 from tfp_gengs.experiments.vae import input_pipeline
 from tfp_gengs.experiments.vae import report
 from tfp_gengs.experiments.vae import train
@@ -107,7 +106,7 @@ def split_scores(trial, examples=0):
     `[mean, standard error]`, and `examples`.
   """
   config = trial.config
-  seed = epoch_loop.seed(epoch_loop.TEST, config.seed, 0)
+  seed = evaluation.test_seed(config, 0)
   tau = float(trial.vae.latent.temperature.numpy())
   scores = {}
   for split in SPLITS:
@@ -117,7 +116,7 @@ def split_scores(trial, examples=0):
       x = input_pipeline.binarize_batch(x, seed)
     e = trial.evaluator.elbo(x, tau, config.eval_samples, seed)
     scores[split] = dict(examples=len(x), **{
-        k: [float(e[k].mean()), float(e[k].std(ddof=1) / np.sqrt(len(x)))]
+        k: evaluation.mean_and_se(e[k])
         for k in ('neg_elbo_relaxed', 'neg_elbo_hard', 'kl')})
   return scores
 
